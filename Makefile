@@ -1,0 +1,43 @@
+# Two commands for a fresh machine: `make run` (the chat server on the sample articles)
+# and `make test` (lint, types and the whole test suite).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+DATA_DIR ?= .newsbot
+
+.PHONY: setup run demo test lint bench eval clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+run: setup
+	$(BIN)/newsbot --data-dir $(DATA_DIR) ingest samples
+	$(BIN)/newsbot --data-dir $(DATA_DIR) serve --host 127.0.0.1 --port 8000
+
+demo: setup
+	$(BIN)/newsbot --data-dir $(DATA_DIR) ingest samples
+	$(BIN)/newsbot --data-dir $(DATA_DIR) ask "Who will attend the NATO summit?"
+	$(BIN)/newsbot --data-dir $(DATA_DIR) ask "What is the spending target?"
+	$(BIN)/newsbot --data-dir $(DATA_DIR) ask "How many bicycles will Riverton have?"
+	$(BIN)/newsbot --data-dir $(DATA_DIR) ask "Who won the World Cup?"
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy bot index
+
+test: lint
+	$(BIN)/python -m pytest
+
+eval: setup
+	$(BIN)/newsbot eval ../shared/data/dev_news_qa/questions.jsonl --articles ../shared/data/dev_news_qa/articles.jsonl
+
+bench: setup
+	$(BIN)/python bench/bench_core.py
+
+clean:
+	rm -rf $(VENV) $(DATA_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,111 @@
+"""The `newsbot` command line."""
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.settings import Settings
+from index.errors import NewsbotError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsbot", description="Ask questions about news articles.")
+    parser.add_argument("--data-dir", type=Path,
+                        help="where the store lives (default: $NEWSBOT_DATA_DIR or ./.newsbot)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ingest = sub.add_parser("ingest", help="add or update articles from files, directories or URLs")
+    ingest.add_argument("sources", nargs="+", help=".txt .md .html .json .jsonl .rss/.atom/.xml, a directory, or a URL")
+    ingest.add_argument("--skip-errors", action="store_true", help="ingest what loads and list the failures")
+
+    ask = sub.add_parser("ask", help="answer a question")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print the whole answer as JSON")
+    ask.add_argument("--source", action="append", help="only articles from this source (repeatable)")
+    ask.add_argument("--after", help="only articles published on or after this ISO date")
+    ask.add_argument("--before", help="only articles published on or before this ISO date")
+
+    articles = sub.add_parser("articles", help="list or delete stored articles")
+    articles_sub = articles.add_subparsers(dest="action", required=True)
+    articles_sub.add_parser("list", help="list stored articles, newest first")
+    delete = articles_sub.add_parser("delete", help="delete an article and all its chunks")
+    delete.add_argument("article_id")
+
+    ev = sub.add_parser("eval", help="evaluate on a question set (dev_news_qa format)")
+    ev.add_argument("questions", type=Path)
+    ev.add_argument("--articles", type=Path, help="articles to index into a temporary store first")
+    ev.add_argument("--k", type=int, default=5, help="citations counted for retrieval hit@k")
+    ev.add_argument("--details", type=Path, help="write one JSON line per question here")
+
+    serve = sub.add_parser("serve", help="run the chat server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
+        return _run(args, settings)
+    except NewsbotError as exc:
+        print(f"newsbot: error: {exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:  # settings validation
+        print(f"newsbot: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.core import Bot
+
+    if args.command == "eval":
+        from bot.evaluation import run_eval
+
+        report = run_eval(args.questions, args.articles, settings, k=args.k, progress=sys.stderr.isatty())
+        if args.details:
+            with args.details.open("w", encoding="utf-8") as out:
+                for item in report.items:
+                    out.write(json.dumps(item.__dict__) + "\n")
+        print(json.dumps(report.summary(), indent=2))
+        return 0
+    if args.command == "serve":
+        from bot.server import serve
+
+        serve(settings, args.host, args.port)
+        return 0
+    bot = Bot(settings=settings)
+    if args.command == "ingest":
+        ingested = bot.ingest(args.sources, on_error="skip" if args.skip_errors else "raise",
+                              progress=sys.stderr.isatty())
+        for _source, message in ingested.failed:
+            print(f"newsbot: failed: {message}", file=sys.stderr)
+        print(ingested.summary())
+        return 1 if ingested.failed else 0
+    if args.command == "ask":
+        filters = {k: v for k, v in {"source": args.source, "published_after": args.after,
+                                     "published_before": args.before}.items() if v}
+        answer = bot.ask(args.question, filters=filters or None)
+        if args.json:
+            print(answer.model_dump_json(indent=2))
+        else:
+            print(answer.text)
+            for c in answer.citations:
+                when = f", {c.published[:10]}" if c.published else ""
+                print(f"  [{c.n}] {c.title or c.article_id}{when}{' ' + c.url if c.url else ''}\n      “{c.quote}”")
+        return 0
+    if args.action == "list":
+        for info in bot.articles():
+            print(f"{info.id}\t{(info.published or '')[:10]}\t{info.source or ''}\t{info.title}")
+        return 0
+    if not bot.delete(args.article_id):
+        print(f"newsbot: error: no article with id {args.article_id!r}", file=sys.stderr)
+        return 1
+    print(f"deleted {args.article_id}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,144 @@
+"""`Bot`: the in-process entry point. Ingest articles, ask questions, stream answers."""
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+from langchain_core.runnables import Runnable, RunnableLambda
+from pydantic import ValidationError
+
+from bot.answering import Answerer, ExtractiveStreamer
+from bot.extractive import ExtractiveAnswerer
+from bot.models import Answer, CitationsEvent, DeltaEvent, DoneEvent, Filters
+from bot.retrieval import HybridRetriever, Passage
+from bot.settings import Settings
+from index.articles import Article
+from index.embeddings import get_embeddings
+from index.errors import AnswerError, IngestError
+from index.loaders import Source, load_sources
+from index.store import ArticleInfo, ChunkStore, IngestReport, make_client
+
+StreamItem = DeltaEvent | CitationsEvent | DoneEvent
+
+
+class Bot:
+    """Answers questions about the articles in its store.
+
+    >>> bot = Bot(data_dir="/tmp/news")
+    >>> bot.ingest(["article.txt"]).summary()
+    >>> bot.ask("Who will attend the summit?").text
+    """
+
+    def __init__(self, data_dir: str | Path | None = None, settings: Settings | None = None,
+                 **overrides: Any) -> None:
+        if data_dir is not None:
+            overrides["data_dir"] = Path(data_dir)
+        if settings is None:
+            settings = Settings(**overrides)
+        elif overrides:
+            settings = settings.model_copy(update=overrides)
+        self.settings = settings
+        self.embeddings = get_embeddings(settings.embedder)
+        token = settings.chroma_token.get_secret_value() if settings.chroma_token else None
+        client = make_client(settings.data_dir / "chroma", settings.chroma_url, token)
+        self.store = ChunkStore(client, self.embeddings, settings.collection, settings.chunk_size,
+                                settings.chunk_overlap)
+        self.retriever = HybridRetriever(self.store, self.embeddings, settings.dense_k, settings.keyword_k,
+                                         settings.rrf_k)
+        self.answerer: Answerer = self._make_answerer()
+        self.chain: Runnable[dict[str, Any], Answer] = (
+            RunnableLambda(self._with_passages) | RunnableLambda(self._finish)
+        ).with_config(run_name="newsbot")
+
+    def _make_answerer(self) -> Answerer:
+        match self.settings.answerer:
+            case "llm":
+                from bot.llm import LLMAnswerer
+
+                return LLMAnswerer.from_settings(self.settings)
+            case _:
+                extractive = ExtractiveAnswerer(lambda t: self.retriever.keyword_index().term_idf(t))
+                return ExtractiveStreamer(extractive, self.settings.citations)
+
+    # ---- ingest and articles -------------------------------------------------------------
+    def ingest(self, sources: Iterable[Source] | Source, on_error: Literal["raise", "skip"] = "raise",
+               progress: bool = False) -> IngestReport:
+        """Load every source first; with on_error="raise" one bad source stops the ingest
+        before anything is written, with "skip" it is listed in `report.failed`."""
+        items: list[Source] = [sources] if isinstance(sources, str | Path | dict | Article) else list(sources)
+        report = IngestReport()
+        articles: list[Article] = []
+        for source in items:
+            try:
+                articles.extend(load_sources([source]))
+            except IngestError as exc:
+                if on_error == "raise":
+                    raise
+                report.failed.append((str(source)[:200], str(exc)))
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(articles), unit="article", desc="ingest")
+
+        def advance(_chunks: int) -> None:
+            if bar is not None:
+                bar.update(1)
+
+        try:
+            done = self.store.ingest(articles, progress=advance)
+        finally:
+            if bar:
+                bar.close()
+        done.failed = report.failed
+        return done
+
+    def articles(self) -> list[ArticleInfo]:
+        return self.store.list_articles()
+
+    def delete(self, article_id: str) -> bool:
+        return self.store.delete(article_id)
+
+    # ---- answering -----------------------------------------------------------------------
+    def check_question(self, question: str) -> str:
+        if not isinstance(question, str) or not question.strip():
+            raise AnswerError("the question is empty")
+        if len(question) > self.settings.max_question_chars:
+            raise AnswerError(f"the question is longer than {self.settings.max_question_chars} characters")
+        return question.strip()
+
+    def retrieve(self, question: str, filters: Filters | dict[str, Any] | None = None) -> list[Passage]:
+        if isinstance(filters, dict):
+            try:
+                filters = Filters.model_validate(filters)
+            except ValidationError as exc:
+                raise AnswerError(f"invalid filters: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") from exc
+        return self.retriever.retrieve(question, self.settings.passages, filters)
+
+    def _with_passages(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        question = self.check_question(inputs["question"])
+        return {**inputs, "question": question, "passages": self.retrieve(question, inputs.get("filters"))}
+
+    def _finish(self, inputs: dict[str, Any]) -> Answer:
+        final: Answer | None = None
+        for item in self.answerer.stream(inputs["question"], inputs["passages"]):
+            if isinstance(item, Answer):
+                final = item
+        assert final is not None
+        return final.model_copy(update={"conversation_id": inputs.get("conversation_id")})
+
+    def ask(self, question: str, conversation_id: str | None = None,
+            filters: Filters | dict[str, Any] | None = None) -> Answer:
+        return self.chain.invoke({"question": question, "conversation_id": conversation_id, "filters": filters})
+
+    def stream(self, question: str, conversation_id: str | None = None,
+               filters: Filters | dict[str, Any] | None = None) -> Iterator[StreamItem]:
+        """Answer text as it is produced, then the citations, then the whole Answer."""
+        inputs = self._with_passages({"question": question, "filters": filters})
+        for item in self.answerer.stream(inputs["question"], inputs["passages"]):
+            if isinstance(item, Answer):
+                answer = item.model_copy(update={"conversation_id": conversation_id})
+                yield CitationsEvent(answerable=answer.answerable, citations=answer.citations)
+                yield DoneEvent(answer=answer)
+            else:
+                yield DeltaEvent(text=item)

