@@ -7,6 +7,8 @@ from bot.extractive import DECLINE, Extract, ExtractiveAnswerer
 from bot.models import Answer, Citation
 from bot.retrieval import Passage
 
+QUOTE_GAP = " … "  # between sentences quoted from one passage that are not adjacent in it
+
 
 class Answerer(Protocol):
     def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str | Answer]:
@@ -49,8 +51,8 @@ class ExtractiveStreamer:
         for pick in extract.picks:
             if pick.passage_rank not in numbers:
                 numbers[pick.passage_rank] = len(citations) + 1
-                quotes = [p.sentence for p in extract.picks if p.passage_rank == pick.passage_rank]
-                citations.append(citation(numbers[pick.passage_rank], pick.passage, " ".join(quotes)))
+                quotes = [p.original for p in extract.picks if p.passage_rank == pick.passage_rank]
+                citations.append(citation(numbers[pick.passage_rank], pick.passage, QUOTE_GAP.join(quotes)))
             pieces.append(cite_in(pick.sentence, numbers[pick.passage_rank]))
         cited_articles = {c.article_id for c in citations}
         for rank in sorted(extract.best_per_passage):
@@ -60,7 +62,7 @@ class ExtractiveStreamer:
             related = best.coverage >= 0.5 * extract.picks[0].coverage
             if related and best.passage.article_id not in cited_articles:
                 cited_articles.add(best.passage.article_id)
-                citations.append(citation(len(citations) + 1, best.passage, best.sentence))
+                citations.append(citation(len(citations) + 1, best.passage, best.original))
         return Answer(text=" ".join(pieces), answerable=True, citations=citations)
 
     def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str | Answer]:

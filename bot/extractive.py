@@ -37,6 +37,10 @@ class Candidate:
     coverage: float = 0.0
     typed: bool = False
     terms: set[str] = field(default_factory=set)
+    original: str = ""  # the sentence as the source has it; `sentence` may be trimmed
+
+    def __post_init__(self) -> None:
+        self.original = self.original or self.sentence
 
 
 @dataclass

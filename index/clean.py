@@ -56,6 +56,14 @@ def html_to_text(html: str) -> str:
     import trafilatura  # heavy (lxml); only HTML needs it
 
     text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_recall=True)
+    if not text and html.strip():
+        # Fragments (a feed summary, an "html" field) are too small for boilerplate detection.
+        import lxml.html
+
+        try:
+            text = lxml.html.fromstring(html).text_content()
+        except (ValueError, lxml.etree.ParserError):
+            text = ""
     return normalise_text(text or "")
 
 

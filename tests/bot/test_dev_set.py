@@ -1,0 +1,25 @@
+"""The dev set of real news questions, with floors just under the measured figures
+(measured: see README, `make eval`), so a regression fails."""
+
+import pytest
+
+from bot.evaluation import contains, normalise, run_eval
+from tests.conftest import DEV
+
+
+def test_normalised_matching() -> None:
+    assert normalise("The U.S. Open, 2022!") == ["u", "s", "open", "2022"]
+    assert contains("It sold for $12,600,000 at auction.", "$12,600,000")
+    assert contains("Ian made landfall", "ian") and not contains("Brian made landfall", "Ian")
+
+
+@pytest.mark.slow
+def test_dev_set_floors() -> None:
+    report = run_eval(DEV / "questions.jsonl", DEV / "articles.jsonl")
+    summary = report.summary()
+    print(summary)
+    assert report.hit_at_k >= 0.94
+    assert report.answer_contains_gold >= 0.48
+    assert report.median_answer_words <= 30
+    assert report.refusal_rate_unanswerable >= 0.75
+    assert report.false_refusal_rate <= 0.05

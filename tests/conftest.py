@@ -1,0 +1,74 @@
+"""Shared fixtures: real Chroma, the real embedder, temporary data dirs."""
+
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot import Bot
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO.parent / "shared" / "data"
+SEED = SHARED_DATA / "seed" / "nato-hague-summit.txt"
+DEV = SHARED_DATA / "dev_news_qa"
+
+
+@pytest.fixture(scope="session")
+def seed_bot(tmp_path_factory: pytest.TempPathFactory) -> Bot:
+    bot = Bot(data_dir=tmp_path_factory.mktemp("seed"))
+    bot.ingest([SEED])
+    return bot
+
+
+@pytest.fixture
+def bot(tmp_path: Path) -> Bot:
+    return Bot(data_dir=tmp_path / "data")
+
+
+def article(n: int = 1, **fields: object) -> dict[str, object]:
+    """A small made-up article; fields override."""
+    base: dict[str, object] = {
+        "title": f"Harbour town {n} opens a ferry line",
+        "text": f"The town of Port Elm {n} opened a ferry line on Monday. Tickets cost {n + 4} dollars. "
+                f"The mayor, Ada Brandt, said {n * 100} people rode it on the first day.",
+        "url": f"https://example.org/ferry-{n}",
+        "published": f"2025-0{1 + n % 8}-1{n % 9}",
+        "source": "Test Gazette",
+    }
+    base.update(fields)
+    return base
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    routes: dict[str, tuple[int, str, bytes]]  # set per server by the `web` fixture
+
+    def do_GET(self) -> None:
+        status, kind, body = self.routes.get(self.path, (404, "text/plain", b"not found"))
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def web() -> Iterator[tuple[str, dict[str, tuple[int, str, bytes]]]]:
+    """A real HTTP server on 127.0.0.1 serving whatever the test puts in `routes`."""
+    routes: dict[str, tuple[int, str, bytes]] = {}
+    handler = type("Handler", (_Handler,), {"routes": routes})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", routes
+    server.shutdown()
+
+
+def write_jsonl(path: Path, rows: list[dict[str, object]]) -> Path:
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    return path

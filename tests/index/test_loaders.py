@@ -1,0 +1,123 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from index import IngestError, load_sources
+from index.loaders import load_url
+from tests.conftest import SEED, article, write_jsonl
+
+HTML = """<!doctype html><html><head><title>Tide mill restored | Coast News</title>
+<meta property="og:title" content="Tide mill restored after ten years">
+<meta property="article:published_time" content="2025-04-02T08:00:00Z"></head>
+<body><nav><a href="/">Home</a> <a href="/sport">Sport</a></nav>
+<article><h1>Tide mill restored after ten years</h1>
+<p>The tide mill at Saltmarsh Quay turned again on Saturday after a ten-year restoration
+that cost 2.1 million pounds.</p>
+<p>Volunteers rebuilt the oak water wheel by hand, using timber from a local estate, and the mill will now grind flour
+for the village bakery twice a week during the summer season.</p>
+<p>The trust that owns the building said visitor numbers are expected to double next year.</p></article>
+<footer>Copyright Coast News. Subscribe to our newsletter.</footer></body></html>"""
+
+RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>Valley Times</title>
+<item><title>Bridge reopens</title><link>https://example.org/bridge</link>
+<pubDate>Tue, 03 Jun 2025 10:00:00 GMT</pubDate>
+<description>The old bridge reopened to traffic on Tuesday after repairs.</description></item>
+<item><title>School wins prize</title><link>https://example.org/school</link>
+<pubDate>Wed, 04 Jun 2025 10:00:00 GMT</pubDate>
+<description>Hill School won the regional science prize.</description></item>
+</channel></rss>"""
+
+
+def test_seed_text_file_title_source_and_furniture() -> None:
+    [a] = load_sources([SEED])
+    assert a.title == "NATO Invites Ukraine to Hague Summit as Trump Confirms Attendance"
+    assert a.source == "Particle.news"
+    assert "App Store" not in a.text and "REUTERS/" not in a.text and "AP Photo" not in a.text
+    assert "3.5 percent of GDP" in a.text
+
+
+def test_text_id_is_stable_and_content_based(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text("Title here\n\nBody one. Body two.", encoding="utf-8")
+    first, second = list(load_sources([path, path]))
+    assert first.id == second.id
+    path.write_text("Title here\n\nBody one changed.", encoding="utf-8")
+    [third] = load_sources([path])
+    assert third.id != first.id
+
+
+def test_front_matter_sets_fields(tmp_path: Path) -> None:
+    path = tmp_path / "a.md"
+    path.write_text("---\ntitle: Ferry\npublished: 2025-01-02\nsource: Desk\nurl: https://x.org/f\n---\n\nIt sails.")
+    [a] = load_sources([path])
+    assert (a.title, a.source, a.url, a.published.isoformat()[:10] if a.published else None) == (
+        "Ferry", "Desk", "https://x.org/f", "2025-01-02")
+
+
+def test_html_main_text_without_navigation(tmp_path: Path) -> None:
+    path = tmp_path / "page.html"
+    path.write_text(HTML, encoding="utf-8")
+    [a] = load_sources([path])
+    assert "oak water wheel" in a.text
+    assert "Home" not in a.text and "Subscribe" not in a.text
+    assert "Tide mill" in a.title
+    assert a.published is not None and a.published.year == 2025
+
+
+def test_json_list_and_single(tmp_path: Path) -> None:
+    (tmp_path / "one.json").write_text(json.dumps(article(1)))
+    (tmp_path / "many.json").write_text(json.dumps([article(2), article(3)]))
+    articles = list(load_sources([tmp_path / "one.json", tmp_path / "many.json"]))
+    assert [a.url for a in articles] == [f"https://example.org/ferry-{n}" for n in (1, 2, 3)]
+
+
+def test_jsonl_and_html_field(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "a.jsonl", [article(1), {"title": "H", "html": "<p>Hello <b>there</b> friends.</p>"}])
+    articles = list(load_sources([path]))
+    assert articles[1].text == "Hello there friends."
+
+
+def test_rss_feed(tmp_path: Path) -> None:
+    path = tmp_path / "feed.rss"
+    path.write_text(RSS)
+    articles = list(load_sources([path]))
+    assert [a.title for a in articles] == ["Bridge reopens", "School wins prize"]
+    assert articles[0].source == "Valley Times" and articles[0].url == "https://example.org/bridge"
+    assert articles[0].published is not None and articles[0].published.day == 3
+
+
+def test_url_html_and_feed(web: tuple[str, dict[str, tuple[int, str, bytes]]]) -> None:
+    base, routes = web
+    routes["/mill"] = (200, "text/html; charset=utf-8", HTML.encode())
+    routes["/feed"] = (200, "application/rss+xml", RSS.encode())
+    [page] = load_sources([base + "/mill"])
+    assert "oak water wheel" in page.text and page.url == base + "/mill"
+    assert len(load_url(base + "/feed")) == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("bad.jsonl", b'{"title": "a", "text": "b"}\n{broken\n', "line 2"),
+        ("bad.json", b'{"title": ', "malformed JSON"),
+        ("blob.txt", b"\x00\x01\x02binary", "binary"),
+        ("latin.txt", "Caf\u00e9 news\n\nIt opened.".encode("latin-1"), "not UTF-8"),
+        ("notes.docx", b"whatever", "unknown file type"),
+        ("empty.txt", b"   \n\n", "no text"),
+        ("empty.json", b'{"title": "Only a title", "text": "  "}', "no text"),
+    ],
+)
+def test_bad_files_raise_clear_errors(tmp_path: Path, name: str, content: bytes, message: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(IngestError, match=message):
+        list(load_sources([path]))
+
+
+def test_unreachable_and_missing_urls(web: tuple[str, dict[str, tuple[int, str, bytes]]]) -> None:
+    base, _routes = web
+    with pytest.raises(IngestError, match="HTTP 404"):
+        load_url(base + "/nope")
+    with pytest.raises(IngestError, match="could not fetch"):
+        load_url("http://127.0.0.1:9/closed", timeout=2)

