@@ -2,6 +2,7 @@
 
 import http.server
 import json
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from bot import Bot
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_DATA = REPO.parent / "shared" / "data"
+SHARED_DATA = Path(os.environ.get("NEWSBOT_SHARED_DATA", REPO.parent / "shared" / "data"))
 SEED = SHARED_DATA / "seed" / "nato-hague-summit.txt"
 DEV = SHARED_DATA / "dev_news_qa"
 
