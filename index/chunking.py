@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from index.articles import Article
 
 # Sizes chosen by measurement on the dev set (bench/tune_chunks.py); see README.
-CHUNK_SIZE = 600
-CHUNK_OVERLAP = 150
+CHUNK_SIZE = 1000
+CHUNK_OVERLAP = 200
 
 _ABBREVIATIONS = frozenset(
     """
