@@ -55,7 +55,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def log_message(self, *args: object) -> None:
-        pass
+        """Silence per-request logging in test output."""
 
 
 @pytest.fixture

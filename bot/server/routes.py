@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 
 from bot.models import ErrorEvent
 from bot.server.deps import BotDep
-from bot.server.schemas import ArticleIn, ArticleOut, ArticlePage, ChatRequest, ChatResponse, IngestResult
+from bot.server.schemas import ArticleIn, ArticlePage, ChatRequest, ChatResponse, IngestResult
 from index.errors import NewsbotError
 
 chat = APIRouter(prefix="/v1", tags=["chat"])
@@ -62,8 +62,7 @@ def list_articles(bot: BotDep, offset: Annotated[int, Query(ge=0)] = 0,
                   limit: Annotated[int, Query(ge=1, le=500)] = 50) -> ArticlePage:
     """Stored articles, newest first."""
     infos = bot.articles()
-    items = [ArticleOut(**vars(i)) for i in infos[offset : offset + limit]]
-    return ArticlePage(items=items, total=len(infos), offset=offset, limit=limit)
+    return ArticlePage(items=infos[offset : offset + limit], total=len(infos), offset=offset, limit=limit)
 
 
 @articles.delete("/{article_id}", status_code=status.HTTP_204_NO_CONTENT, responses={404: {}})

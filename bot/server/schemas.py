@@ -5,6 +5,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.models import Citation, Filters
+from index.store import ArticleInfo
 
 
 class ChatRequest(BaseModel):
@@ -37,17 +38,8 @@ class ArticleIn(BaseModel):
         return self.model_dump(exclude_none=True)
 
 
-class ArticleOut(BaseModel):
-    id: str
-    title: str
-    url: str | None
-    published: str | None
-    source: str | None
-    chunks: int
-
-
 class ArticlePage(BaseModel):
-    items: list[ArticleOut]
+    items: list[ArticleInfo]  # the store's own record, validated as a dataclass
     total: int
     offset: int
     limit: int

@@ -62,7 +62,7 @@ def _handler(state: FakeOpenAI) -> type[http.server.BaseHTTPRequestHandler]:
             self.wfile.flush()
 
         def log_message(self, *args: object) -> None:
-            pass
+            """Silence per-request logging in test output."""
 
     return Handler
 
