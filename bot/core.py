@@ -1,6 +1,8 @@
 """`Bot`: the in-process entry point. Ingest articles, ask questions, stream answers."""
 
-from collections.abc import Iterable, Iterator
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -8,6 +10,8 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from pydantic import ValidationError
 
 from bot.answering import Answerer, ExtractiveStreamer
+from bot.condense import CarrySubject, Condenser
+from bot.conversations import Conversation, ConversationStore
 from bot.extractive import ExtractiveAnswerer
 from bot.models import Answer, CitationsEvent, DeltaEvent, DoneEvent, Filters
 from bot.retrieval import HybridRetriever, Passage
@@ -46,9 +50,18 @@ class Bot:
         self.retriever = HybridRetriever(self.store, self.embeddings, settings.dense_k, settings.keyword_k,
                                          settings.rrf_k)
         self.answerer: Answerer = self._make_answerer()
+        self.condenser: Condenser = self._make_condenser()
+        # Observers, e.g. the server's metrics; called after each answer and each ingest.
+        self.answer_listeners: list[Callable[[Answer], None]] = []
+        self.ingest_listeners: list[Callable[[IngestReport], None]] = []
         self.chain: Runnable[dict[str, Any], Answer] = (
-            RunnableLambda(self._with_passages) | RunnableLambda(self._finish)
+            RunnableLambda(self._condense) | RunnableLambda(self._with_passages) | RunnableLambda(self._finish)
         ).with_config(run_name="newsbot")
+
+    @cached_property
+    def conversations(self) -> ConversationStore:
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return ConversationStore(self.settings.conversations_url())
 
     def _make_answerer(self) -> Answerer:
         match self.settings.answerer:
@@ -63,6 +76,14 @@ class Bot:
                 extractive = ExtractiveAnswerer(lambda t: self.retriever.keyword_index().term_idf(t),
                                                 min_support=min_support, dense_weight=dense_weight)
                 return ExtractiveStreamer(extractive, self.settings.citations)
+
+    def _make_condenser(self) -> Condenser:
+        if self.settings.llm.provider is None:
+            return CarrySubject(lambda term: self.retriever.keyword_index().idf.get(term))
+        from bot.condense import LLMCondenser
+        from bot.llm import chat_model
+
+        return LLMCondenser(chat_model(self.settings.llm), self.settings.prompts_dir)
 
     # ---- ingest and articles -------------------------------------------------------------
     def ingest(self, sources: Iterable[Source] | Source, on_error: Literal["raise", "skip"] = "raise",
@@ -95,6 +116,8 @@ class Bot:
             if bar:
                 bar.close()
         done.failed = report.failed
+        for listener in self.ingest_listeners:
+            listener(done)
         return done
 
     def articles(self) -> list[ArticleInfo]:
@@ -119,30 +142,51 @@ class Bot:
                 raise AnswerError(f"invalid filters: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") from exc
         return self.retriever.retrieve(question, self.settings.passages, filters)
 
-    def _with_passages(self, inputs: dict[str, Any]) -> dict[str, Any]:
+    def _condense(self, inputs: dict[str, Any]) -> dict[str, Any]:
         question = self.check_question(inputs["question"])
-        return {**inputs, "question": question, "passages": self.retrieve(question, inputs.get("filters"))}
+        conversation_id = inputs.get("conversation_id")
+        history = self.conversations.history(conversation_id, self.settings.history_turns) if conversation_id else []
+        return {**inputs, "question": question, "standalone": self.condenser.condense(question, history)}
+
+    def _with_passages(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        return {**inputs, "passages": self.retrieve(inputs["standalone"], inputs.get("filters"))}
 
     def _finish(self, inputs: dict[str, Any]) -> Answer:
         final: Answer | None = None
-        for item in self.answerer.stream(inputs["question"], inputs["passages"]):
+        for item in self.answerer.stream(inputs["standalone"], inputs["passages"]):
             if isinstance(item, Answer):
                 final = item
         assert final is not None
-        return final.model_copy(update={"conversation_id": inputs.get("conversation_id")})
+        return self._record(inputs, final)
+
+    def _record(self, inputs: dict[str, Any], answer: Answer) -> Answer:
+        conversation_id = inputs.get("conversation_id")
+        answer = answer.model_copy(update={"conversation_id": conversation_id, "question": inputs["standalone"]})
+        if conversation_id:
+            answer.id = uuid.uuid4().hex
+            self.conversations.add_turn(conversation_id, inputs["question"], inputs["standalone"], answer)
+        for listener in self.answer_listeners:
+            listener(answer)
+        return answer
 
     def ask(self, question: str, conversation_id: str | None = None,
             filters: Filters | dict[str, Any] | None = None) -> Answer:
+        """Answer a question; with a conversation id, a follow-up is read in the light of the
+        earlier turns and the turn is recorded (the conversation is created on first use)."""
         return self.chain.invoke({"question": question, "conversation_id": conversation_id, "filters": filters})
 
     def stream(self, question: str, conversation_id: str | None = None,
                filters: Filters | dict[str, Any] | None = None) -> Iterator[StreamItem]:
         """Answer text as it is produced, then the citations, then the whole Answer."""
-        inputs = self._with_passages({"question": question, "filters": filters})
-        for item in self.answerer.stream(inputs["question"], inputs["passages"]):
+        inputs = self._with_passages(self._condense(
+            {"question": question, "conversation_id": conversation_id, "filters": filters}))
+        for item in self.answerer.stream(inputs["standalone"], inputs["passages"]):
             if isinstance(item, Answer):
-                answer = item.model_copy(update={"conversation_id": conversation_id})
+                answer = self._record(inputs, item)
                 yield CitationsEvent(answerable=answer.answerable, citations=answer.citations)
                 yield DoneEvent(answer=answer)
             else:
                 yield DeltaEvent(text=item)
+
+    def conversation(self, conversation_id: str) -> Conversation | None:
+        return self.conversations.get(conversation_id)

@@ -20,10 +20,13 @@ class Citation(BaseModel):
 
 
 class Answer(BaseModel):
+    id: str | None = Field(default=None, description="set when the answer is recorded in a conversation")
     text: str
     answerable: bool
     citations: list[Citation] = []
     conversation_id: str | None = None
+    question: str | None = Field(default=None, description="the question as answered: a follow-up rewritten "
+                                 "to stand alone")
     warnings: list[str] = Field(default=[], description="e.g. citations that do not support the answer")
 
 

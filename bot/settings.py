@@ -38,7 +38,19 @@ class Settings(BaseSettings):
     answerer: Literal["extractive", "llm"] = "extractive"
     llm: LLMSettings = LLMSettings()
     max_question_chars: int = 2000
+    database_url: str | None = Field(None, description="conversations; default SQLite in the data dir")
+    history_turns: int = Field(4, ge=1, le=50, description="turns of history used to condense a follow-up")
+    # HTTP service
+    api_keys: list[SecretStr] = Field([], description="JSON list; when set, /v1/* needs Authorization: Bearer KEY")
+    rate_limit_per_minute: int = Field(600, ge=0, description="per API key; 0 turns it off")
+    rate_limit_burst: int = Field(60, ge=1)
+    max_body_bytes: int = Field(10_000_000, ge=1_000)
+    cors_origins: list[str] = Field([], description='JSON list of allowed origins, e.g. ["https://example.com"]')
+    log_format: Literal["json", "text"] = "json"
     prompts_dir: Path = Path(__file__).resolve().parent.parent / "prompts"
+
+    def conversations_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'conversations.db').resolve()}"
 
     @model_validator(mode="after")
     def _check(self) -> "Settings":

@@ -36,14 +36,19 @@ def load_sources(sources: Iterable[Source], url_timeout: float = 10.0) -> Iterat
 
 
 def load_file(path: Path) -> list[Article]:
-    where = str(path)
     if not path.is_file():
-        raise IngestError("no such file", where)
-    suffix = path.suffix.lower()
+        raise IngestError("no such file", str(path))
+    return load_bytes(path.read_bytes(), path.name, str(path))
+
+
+def load_bytes(data: bytes, name: str, where: str | None = None) -> list[Article]:
+    """Articles from a file's content; `name` (its file name) tells the type, as for files on disk."""
+    where = where or name
+    suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
         known = ", ".join(sorted(SUFFIXES))
         raise IngestError(f"unknown file type {suffix or '(none)'}; expected one of {known}", where)
-    text = _read_text(path)
+    text = _decode(data, where)
     if suffix in TEXT_SUFFIXES:
         return [parse_plain_text(text, where)]
     if suffix in HTML_SUFFIXES:
@@ -55,14 +60,13 @@ def load_file(path: Path) -> list[Article]:
     return parse_feed(text, where)
 
 
-def _read_text(path: Path) -> str:
-    data = path.read_bytes()
+def _decode(data: bytes, where: str) -> str:
     if b"\x00" in data[:8192]:
-        raise IngestError("binary file, not text", str(path))
+        raise IngestError("binary file, not text", where)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise IngestError(f"not UTF-8 text (byte {exc.start})", str(path)) from exc
+        raise IngestError(f"not UTF-8 text (byte {exc.start})", where) from exc
 
 
 def parse_plain_text(text: str, where: str, **fields: Any) -> Article:

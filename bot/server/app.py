@@ -1,12 +1,20 @@
 """App factory and the uvicorn runner."""
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
 from bot.core import Bot
-from bot.server.routes import articles, chat, health, page
+from bot.server.metrics import Metrics
+from bot.server.observe import LimitBody, Observe, configure_logging
+from bot.server.routes import routers
+from bot.server.schemas import ARTICLES_COMPONENTS
+from bot.server.security import KeyCheck, RateLimiter
 from bot.settings import Settings
 from index.errors import NewsbotError, StoreError
 
@@ -15,24 +23,69 @@ PAGE = Path(__file__).resolve().parent.parent / "static" / "chat.html"
 
 def create_app(settings: Settings | None = None, bot: Bot | None = None) -> FastAPI:
     bot = bot or Bot(settings=settings or Settings())
+    settings = bot.settings
     app = FastAPI(title="newsbot", version="0.1.0",
                   description="Short, cited answers to questions about news articles.")
     app.state.bot = bot
     app.state.page_html = PAGE.read_text(encoding="utf-8")
-    for router in (chat, articles, health, page):
+    app.state.metrics = metrics = Metrics()
+    app.state.key_check = KeyCheck([k.get_secret_value() for k in settings.api_keys],
+                                   RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst))
+    bot.answer_listeners.append(metrics.on_answer)
+    bot.ingest_listeners.append(metrics.on_ingest)
+    for router in routers:
         app.include_router(router)
+
+    # Outermost first: every request gets an id and a log line, even one refused for its size.
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+                           expose_headers=["X-Request-ID", "Retry-After"])
+    app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
+    app.add_middleware(Observe, metrics=metrics)
 
     @app.exception_handler(NewsbotError)
     async def newsbot_error(_request: Request, exc: NewsbotError) -> JSONResponse:
         code = 503 if isinstance(exc, StoreError) else 400
         return JSONResponse({"detail": str(exc)}, status_code=code)
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # One readable sentence first, the full list after it for programs.
+        errors = exc.errors()
+        first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+        where = ".".join(str(p) for p in first["loc"] if p != "body")
+        return JSONResponse({"detail": f"{where + ': ' if where else ''}{first['msg']}",
+                             "errors": _jsonable(errors)}, status_code=422)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                                 routes=app.routes)
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(ARTICLES_COMPONENTS)
+            # Our 422 body (see invalid_request) replaces FastAPI's default one.
+            components["HTTPValidationError"] = {
+                "title": "HTTPValidationError", "type": "object", "required": ["detail"],
+                "properties": {"detail": {"type": "string"},
+                               "errors": {"type": "array", "items": {"type": "object"}}}}
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def _jsonable(errors: Any) -> Any:
+    from fastapi.encoders import jsonable_encoder
+
+    return jsonable_encoder(errors, custom_encoder={Exception: str})
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
     import uvicorn
 
+    configure_logging(settings.log_format)
     app = create_app(settings)
     print(f"newsbot chat: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

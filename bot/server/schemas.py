@@ -2,9 +2,9 @@
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from bot.models import Citation, Filters
+from bot.models import Answer, Citation, Filters
 from index.store import ArticleInfo
 
 
@@ -21,11 +21,21 @@ class ChatResponse(BaseModel):
     answer: str
     answerable: bool
     citations: list[Citation]
-    conversation_id: str | None
+    conversation_id: str
+    answer_id: str | None = Field(None, description="the recorded turn, for feedback")
+    question: str | None = Field(None, description="the question as answered (a follow-up made to stand alone)")
     warnings: list[str] = []
+
+    @classmethod
+    def from_answer(cls, answer: Answer) -> "ChatResponse":
+        return cls(answer=answer.text, answerable=answer.answerable, citations=answer.citations,
+                   conversation_id=answer.conversation_id or "", answer_id=answer.id, question=answer.question,
+                   warnings=answer.warnings)
 
 
 class ArticleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     id: str | None = None
     title: str = ""
     text: str | None = None
@@ -53,3 +63,19 @@ class IngestResult(BaseModel):
 
 class ErrorBody(BaseModel):
     detail: str
+
+
+def _articles_body() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The request body of POST /v1/articles for the OpenAPI document (the route reads it itself,
+    as JSON or multipart), and the component schemas it refers to."""
+    schema = TypeAdapter(ArticleIn | list[ArticleIn]).json_schema(ref_template="#/components/schemas/{model}")
+    components = schema.pop("$defs", {})
+    body = {"requestBody": {"required": True, "content": {
+        "application/json": {"schema": schema},
+        "multipart/form-data": {"schema": {"type": "object", "properties": {
+            "files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}},
+    }}}
+    return body, components
+
+
+ARTICLES_BODY, ARTICLES_COMPONENTS = _articles_body()

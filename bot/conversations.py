@@ -1,0 +1,121 @@
+"""Conversation history: SQLite in the data dir by default (WAL, so several worker processes
+can share it), or any SQLAlchemy database URL for a shared database."""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import BaseModel
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from bot.models import Answer
+from index.errors import StoreError
+
+_metadata = sa.MetaData()
+_conversations = sa.Table(
+    "conversations", _metadata,
+    sa.Column("id", sa.String(100), primary_key=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+_turns = sa.Table(
+    "turns", _metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),  # insertion order = turn order
+    sa.Column("id", sa.String(32), nullable=False, unique=True),
+    sa.Column("conversation_id", sa.String(100), sa.ForeignKey("conversations.id"), nullable=False),
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("standalone", sa.Text, nullable=False),
+    sa.Column("answer", sa.Text, nullable=False),  # Answer as JSON
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("turns_by_conversation", "conversation_id", "seq"),
+)
+
+
+class Turn(BaseModel):
+    id: str
+    question: str
+    standalone: str  # the question as answered: a follow-up rewritten to stand alone
+    answer: Answer
+    created_at: datetime
+
+
+class Conversation(BaseModel):
+    id: str
+    created_at: datetime
+    turns: list[Turn]
+
+
+def new_conversation_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class ConversationStore:
+    def __init__(self, url: str) -> None:
+        try:
+            self.engine: Engine = sa.create_engine(url)
+            if self.engine.dialect.name == "sqlite":
+                sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            _metadata.create_all(self.engine)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot open the conversation database: {exc}") from exc
+
+    def exists(self, conversation_id: str) -> bool:
+        with self.engine.connect() as conn:
+            found = conn.execute(sa.select(_conversations.c.id).where(_conversations.c.id == conversation_id))
+            return found.first() is not None
+
+    def get(self, conversation_id: str, last: int | None = None) -> Conversation | None:
+        """The conversation with all its turns (or only the `last` ones), oldest first."""
+        with self.engine.connect() as conn:
+            head = conn.execute(sa.select(_conversations).where(_conversations.c.id == conversation_id)).first()
+            if head is None:
+                return None
+            query = sa.select(_turns).where(_turns.c.conversation_id == conversation_id).order_by(_turns.c.seq.desc())
+            if last is not None:
+                query = query.limit(last)
+            rows = list(conn.execute(query))[::-1]
+        turns = [Turn(id=r.id, question=r.question, standalone=r.standalone,
+                      answer=Answer.model_validate_json(r.answer), created_at=_utc(r.created_at)) for r in rows]
+        return Conversation(id=head.id, created_at=_utc(head.created_at), turns=turns)
+
+    def history(self, conversation_id: str, last: int = 4) -> list[Turn]:
+        conversation = self.get(conversation_id, last=last)
+        return conversation.turns if conversation else []
+
+    def add_turn(self, conversation_id: str, question: str, standalone: str, answer: Answer) -> Turn:
+        """Record a turn, creating the conversation on its first turn."""
+        now = datetime.now(UTC)
+        turn = Turn(id=answer.id or uuid.uuid4().hex, question=question, standalone=standalone, answer=answer,
+                    created_at=now)
+        try:
+            with self.engine.begin() as conn:
+                if conn.execute(sa.select(_conversations.c.id).where(_conversations.c.id == conversation_id)).first() \
+                        is None:
+                    try:
+                        with conn.begin_nested():
+                            conn.execute(sa.insert(_conversations).values(id=conversation_id, created_at=now))
+                    except IntegrityError:
+                        pass  # another worker created it a moment ago
+                conn.execute(sa.insert(_turns).values(id=turn.id, conversation_id=conversation_id, question=question,
+                                                   standalone=standalone, answer=answer.model_dump_json(),
+                                                   created_at=now))
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot save the conversation: {exc}") from exc
+        return turn
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; every stored time is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -1,0 +1,36 @@
+"""Prometheus metrics, one registry per app (so several apps in one process don't clash)."""
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from bot.models import Answer
+from index.store import IngestReport
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter("newsbot_http_requests", "HTTP requests by route and status",
+                                ["method", "route", "status"], registry=self.registry)
+        self.latency = Histogram("newsbot_http_request_duration_seconds", "time to the last byte of the response",
+                                 ["method", "route"], buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.answers = Counter("newsbot_answers", "answers given (declines included)", registry=self.registry)
+        self.refusals = Counter("newsbot_refusals", "answers that declined: the articles don't say",
+                                registry=self.registry)
+        self.ingested = Counter("newsbot_articles_ingested", "articles ingested, by outcome", ["outcome"],
+                                registry=self.registry)
+        self.feedback = Counter("newsbot_feedback", "feedback on answers", ["channel", "value"],
+                                registry=self.registry)
+
+    def on_answer(self, answer: Answer) -> None:
+        self.answers.inc()
+        if not answer.answerable:
+            self.refusals.inc()
+
+    def on_ingest(self, report: IngestReport) -> None:
+        for outcome, ids in (("added", report.added), ("updated", report.updated), ("unchanged", report.unchanged)):
+            if ids:
+                self.ingested.labels(outcome).inc(len(ids))
+        if report.failed:
+            self.ingested.labels("failed").inc(len(report.failed))

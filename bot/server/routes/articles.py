@@ -1,0 +1,87 @@
+"""Articles: add (JSON or file upload), list, delete."""
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi.concurrency import run_in_threadpool
+from pydantic import TypeAdapter, ValidationError
+from starlette.datastructures import UploadFile
+
+from bot.server.deps import BotDep
+from bot.server.schemas import ARTICLES_BODY, ArticleIn, ArticlePage, ErrorBody, IngestResult
+from bot.server.security import ApiKey
+from index.articles import Article
+from index.loaders import load_bytes
+
+router = APIRouter(prefix="/v1/articles", tags=["articles"], dependencies=[ApiKey])
+_article_list: TypeAdapter[list[ArticleIn]] = TypeAdapter(list[ArticleIn])
+MAX_FILES = 50
+
+
+@router.post("", response_model=IngestResult, openapi_extra=ARTICLES_BODY,
+             responses={400: {"model": ErrorBody}, 413: {"model": ErrorBody}, 415: {"model": ErrorBody},
+                        422: {"model": ErrorBody}})
+async def post_articles(request: Request, bot: BotDep) -> IngestResult:
+    """Add or update articles (idempotent): a JSON article or list, or files uploaded as
+    multipart/form-data (.txt, .md, .html, .json, .jsonl, .rss/.atom/.xml). Nothing is stored
+    unless every article is valid."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "application/json":
+        sources: list[Any] = [a.as_source() for a in await _json_articles(request)]
+    elif kind == "multipart/form-data":
+        sources = await _uploaded_articles(request)
+    else:
+        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+                            "send application/json (an article or a list) or multipart/form-data files")
+    if not sources:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "no articles given")
+    report = await run_in_threadpool(bot.ingest, sources)
+    return IngestResult(added=report.added, updated=report.updated, unchanged=report.unchanged)
+
+
+async def _json_articles(request: Request) -> list[ArticleIn]:
+    try:
+        data = json.loads(await request.body())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"malformed JSON: {exc}") from exc
+    try:
+        if isinstance(data, list):
+            return _article_list.validate_python(data)
+        return [ArticleIn.model_validate(data)]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            f"invalid article: {where + ': ' if where else ''}{first['msg']}") from exc
+
+
+async def _uploaded_articles(request: Request) -> list[Article]:
+    try:
+        form = await request.form(max_files=MAX_FILES)
+    except HTTPException:
+        raise
+    except Exception as exc:  # python-multipart's parse errors
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"malformed multipart body: {exc}") from exc
+    articles: list[Article] = []
+    for field, value in form.multi_items():
+        if not isinstance(value, UploadFile):
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, f"form field {field!r} is not a file")
+        data = await value.read()
+        articles.extend(await run_in_threadpool(load_bytes, data, value.filename or field))
+    return articles
+
+
+@router.get("", response_model=ArticlePage)
+def list_articles(bot: BotDep, offset: Annotated[int, Query(ge=0)] = 0,
+                  limit: Annotated[int, Query(ge=1, le=500)] = 50) -> ArticlePage:
+    """Stored articles, newest first."""
+    infos = bot.articles()
+    return ArticlePage(items=infos[offset : offset + limit], total=len(infos), offset=offset, limit=limit)
+
+
+@router.delete("/{article_id}", status_code=status.HTTP_204_NO_CONTENT, responses={404: {"model": ErrorBody}})
+def delete_article(article_id: str, bot: BotDep) -> None:
+    """Delete an article and all its chunks."""
+    if not bot.delete(article_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no article with id {article_id!r}")

@@ -1,0 +1,19 @@
+"""GET /v1/conversations/{id}: the turns of a conversation."""
+
+from fastapi import APIRouter, HTTPException, status
+
+from bot.conversations import Conversation
+from bot.server.deps import BotDep
+from bot.server.schemas import ErrorBody
+from bot.server.security import ApiKey
+
+router = APIRouter(prefix="/v1/conversations", tags=["conversations"], dependencies=[ApiKey])
+
+
+@router.get("/{conversation_id}", response_model=Conversation, responses={404: {"model": ErrorBody}})
+def get_conversation(conversation_id: str, bot: BotDep) -> Conversation:
+    """A conversation's turns, oldest first: each question, how it was understood, and its answer."""
+    conversation = bot.conversation(conversation_id)
+    if conversation is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no conversation with id {conversation_id!r}")
+    return conversation

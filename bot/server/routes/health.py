@@ -1,0 +1,33 @@
+"""Liveness, readiness and Prometheus metrics."""
+
+from fastapi import APIRouter, HTTPException, Request, status
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from bot.server.deps import BotDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", responses={503: {"description": "not ready"}})
+def readyz(bot: BotDep) -> dict[str, str | int]:
+    """The store and the embedder are loaded."""
+    try:
+        chunks = bot.store.count()
+        bot.embeddings.embed_query("ready")
+    except Exception as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"not ready: {exc}") from exc
+    return {"status": "ready", "chunks": chunks}
+
+
+@router.get("/metrics", response_class=Response,
+            responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}})
+def metrics(request: Request) -> Response:
+    """Prometheus metrics: requests and latency per route, answers, refusals, ingested articles."""
+    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,82 @@
+import json
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from bot import Bot
+from bot.server import create_app
+from tests.conftest import SEED, article
+
+
+def test_articles_crud(tmp_path: Path) -> None:
+    client = TestClient(create_app(bot=Bot(data_dir=tmp_path)))
+    r = client.post("/v1/articles", json=[article(1), article(2)])
+    assert r.status_code == 200 and len(r.json()["added"]) == 2
+    assert len(client.post("/v1/articles", json=article(1)).json()["unchanged"]) == 1
+    page = client.get("/v1/articles", params={"limit": 1}).json()
+    assert page["total"] == 2 and len(page["items"]) == 1
+    article_id = page["items"][0]["id"]
+    assert client.delete(f"/v1/articles/{article_id}").status_code == 204
+    assert client.delete(f"/v1/articles/{article_id}").status_code == 404
+    assert client.get("/v1/articles").json()["total"] == 1
+
+
+def test_file_upload(tmp_path: Path) -> None:
+    bot = Bot(data_dir=tmp_path)
+    client = TestClient(create_app(bot=bot))
+    lines = "\n".join(json.dumps(article(n)) for n in (3, 4))
+    r = client.post("/v1/articles", files=[("files", ("nato.txt", SEED.read_bytes(), "text/plain")),
+                                           ("files", ("ferries.jsonl", lines.encode(), "application/jsonl"))])
+    assert r.status_code == 200, r.text
+    assert len(r.json()["added"]) == 3
+    titles = {a.title for a in bot.articles()}
+    assert any(t.startswith("NATO") for t in titles) and "Harbour town 3 opens a ferry line" in titles
+    assert bot.ask("What is the spending target?").answerable
+
+
+def test_rejected_uploads_store_nothing(tmp_path: Path) -> None:
+    bot = Bot(data_dir=tmp_path)
+    client = TestClient(create_app(bot=bot))
+    good = ("files", ("ok.md", b"# A title\n\nSome text about a harbour ferry that opened.", "text/markdown"))
+    cases = [
+        ([good, ("files", ("photo.png", b"\x89PNG\r\n\x1a\n\x00\x00", "image/png"))], "unknown file type"),
+        ([good, ("files", ("bad.txt", b"\x00\x01binary", "text/plain"))], "binary"),
+        ([good, ("files", ("latin.txt", "Caf\xe9 title\n\nText".encode("latin-1"), "text/plain"))], "UTF-8"),
+        ([good, ("files", ("broken.json", b"{not json", "application/json"))], "malformed JSON"),
+    ]
+    for files, message in cases:
+        r = client.post("/v1/articles", files=files)
+        assert r.status_code == 400 and message in r.json()["detail"], r.text
+    r = client.post("/v1/articles", data={"title": "not a file"}, files=[good])
+    assert r.status_code == 400 and "not a file" in r.json()["detail"]
+    assert bot.store.count() == 0
+
+
+def test_bad_article_bodies_change_nothing(client: TestClient, app_bot: Bot) -> None:
+    before = app_bot.store.count()
+    r = client.post("/v1/articles", content=b"title=x", headers={"Content-Type": "text/plain"})
+    assert r.status_code == 415 and "application/json" in r.json()["detail"]
+    assert client.post("/v1/articles", json={"title": "empty", "text": "  "}).status_code == 400
+    assert client.post("/v1/articles", json=[]).status_code == 400
+    r = client.post("/v1/articles", json=[article(1), {"title": "x", "text": "y", "colour": "red"}])
+    assert r.status_code == 422 and "colour" in r.json()["detail"]
+    r = client.post("/v1/articles", content=b"[{", headers={"Content-Type": "application/json"})
+    assert r.status_code == 422 and "JSON" in r.json()["detail"]
+    assert app_bot.store.count() == before
+
+
+def test_oversized_bodies_are_refused(tmp_path: Path) -> None:
+    bot = Bot(data_dir=tmp_path, max_body_bytes=5_000)
+    client = TestClient(create_app(bot=bot))
+    big = article(1, text="The ferry sailed. " * 1000)
+    r = client.post("/v1/articles", json=big)
+    assert r.status_code == 413 and "5000 bytes" in r.json()["detail"]
+
+    def chunked() -> object:  # no Content-Length: counted as it arrives
+        yield json.dumps(big).encode()
+
+    r = client.post("/v1/articles", content=chunked(), headers={"Content-Type": "application/json"})
+    assert r.status_code == 413
+    r = client.post("/v1/articles", files=[("files", ("big.txt", b"Title\n\n" + b"word " * 2000, "text/plain"))])
+    assert r.status_code == 413
+    assert bot.store.count() == 0

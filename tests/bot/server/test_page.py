@@ -1,0 +1,84 @@
+"""The chat page in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright)."""
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from bot import Bot
+from bot.server import create_app
+from tests.bot.server.conftest import serve_app
+from tests.conftest import REPO, SEED
+
+CHROMIUM = os.environ.get("NEWSBOT_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = REPO / "test-artifacts"
+# Without the background-networking flags Chromium keeps dialling out, and this network is closed.
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="module")
+def page_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    bot = Bot(data_dir=tmp_path_factory.mktemp("page"))
+    bot.ingest([SEED, REPO / "samples"])
+    with serve_app(create_app(bot=bot)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+def ask(page: Page, question: str) -> None:
+    page.get_by_placeholder("Ask about the news").fill(question)
+    page.keyboard.press("Enter")
+
+
+def test_ask_stream_cite_and_follow_up(browser: Browser, page_url: str) -> None:
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    page.goto(page_url)
+    ask(page, "Who attends the NATO summit?")
+    first = page.locator(".turn").nth(0)
+    expect(first.locator(".cite").first).to_be_visible(timeout=20_000)
+    expect(first.locator(".a .text")).to_contain_text("Trump")
+    expect(first.locator(".cite").first).to_contain_text("NATO")
+    expect(first.locator(".cite a").first).to_have_attribute("href", re.compile(r"^https://example\.org/"))
+
+    ask(page, "And when does it start?")
+    second = page.locator(".turn").nth(1)
+    expect(second.locator(".cite").first).to_be_visible(timeout=20_000)
+    expect(second.locator(".a .text")).to_contain_text("June")
+    expect(second.locator(".understood")).to_contain_text("NATO summit")
+
+    ask(page, "What is the spending target?")
+    third = page.locator(".turn").nth(2)
+    expect(third.locator(".a .text")).to_contain_text("3.5", timeout=20_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat-page.png"), full_page=True)
+
+    page.get_by_role("button", name="New conversation").click()
+    expect(page.locator(".turn")).to_have_count(0)
+    page.close()
+
+
+def test_declines_and_errors_are_shown_plainly_on_a_phone(browser: Browser, page_url: str) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page.goto(page_url)
+    ask(page, "Who won the 1966 World Cup final?")
+    declined = page.locator(".turn").nth(0).locator(".a")
+    expect(declined).to_have_class("a declined", timeout=20_000)
+    expect(declined.locator(".text")).to_have_text("The indexed articles don't say.")
+    ask(page, "x" * 2500)
+    expect(page.locator(".turn").nth(1).locator(".error")).to_contain_text("2000", timeout=20_000)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390  # nothing overflows sideways on a phone
+    page.screenshot(path=str(Path(ARTIFACTS, "chat-page-phone.png")))
+    page.close()

@@ -1,0 +1,82 @@
+import json
+import logging
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from bot import Bot
+from bot.server import create_app
+from bot.server.observe import JSONFormatter
+from bot.server.security import RateLimiter
+
+
+@pytest.fixture(scope="module")
+def keyed(app_bot: Bot) -> TestClient:
+    settings = app_bot.settings.model_copy(update={
+        "api_keys": [SecretStr("key-one"), SecretStr("key-two")], "rate_limit_per_minute": 60,
+        "rate_limit_burst": 3, "cors_origins": ["https://news.example"]})
+    keyed_bot = Bot(settings=settings)
+    return TestClient(create_app(bot=keyed_bot))
+
+
+def test_api_keys_guard_v1_only(keyed: TestClient) -> None:
+    r = keyed.post("/v1/chat", json={"message": "What is the spending target?"})
+    assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer" and "API key" in r.json()["detail"]
+    bad = keyed.get("/v1/articles", headers={"Authorization": "Bearer key-three"})
+    assert bad.status_code == 401
+    ok = keyed.get("/v1/articles", headers={"Authorization": "Bearer key-one"})
+    assert ok.status_code == 200
+    assert keyed.get("/healthz").status_code == 200 and keyed.get("/").status_code == 200
+
+
+def test_rate_limit_is_per_key_with_retry_after(keyed: TestClient) -> None:
+    two = {"Authorization": "Bearer key-two"}
+    codes = [keyed.get("/v1/articles", headers=two).status_code for _ in range(5)]
+    assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]
+    limited = keyed.get("/v1/articles", headers=two)
+    assert int(limited.headers["retry-after"]) >= 1 and "rate limit" in limited.json()["detail"]
+
+
+def test_token_bucket_refills_with_time() -> None:
+    now = [0.0]
+    limiter = RateLimiter(per_minute=60, burst=2, clock=lambda: now[0])
+    assert limiter.take("k") == 0 and limiter.take("k") == 0
+    assert limiter.take("k") == pytest.approx(1.0)
+    now[0] = 0.5
+    assert limiter.take("k") == pytest.approx(0.5)
+    now[0] = 1.0
+    assert limiter.take("k") == 0 and limiter.take("other") == 0
+    assert RateLimiter(per_minute=0, burst=1).take("k") == 0
+
+
+def test_cors_preflight_allows_the_configured_origin_only(keyed: TestClient) -> None:
+    asked = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type"}
+    ok = keyed.options("/v1/chat", headers={"Origin": "https://news.example", **asked})
+    assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == "https://news.example"
+    other = keyed.options("/v1/chat", headers={"Origin": "https://evil.example", **asked})
+    assert "access-control-allow-origin" not in other.headers
+
+
+def test_request_ids_are_returned_and_logged(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="newsbot.http"):
+        given = client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+        made = client.get("/healthz", headers={"X-Request-ID": "bad id with spaces"})
+    assert given.headers["x-request-id"] == "abc-123"
+    assert len(made.headers["x-request-id"]) == 32 and made.headers["x-request-id"] != "bad id with spaces"
+    lines = [json.loads(JSONFormatter().format(r)) for r in caplog.records if r.name == "newsbot.http"]
+    assert lines[0]["request_id"] == "abc-123" and lines[0]["status"] == 200 and lines[0]["route"] == "/healthz"
+    assert lines[0]["msg"] == "request" and lines[0]["level"] == "info" and "duration_ms" in lines[0]
+
+
+def test_metrics_count_routes_answers_refusals_and_ingests(client: TestClient) -> None:
+    client.post("/v1/chat", json={"message": "What is the spending target?"})
+    client.post("/v1/chat", json={"message": "Who won the 1966 World Cup final?"})
+    client.post("/v1/articles", json={"title": "Ferry", "text": "A ferry line opened in Port Elm on Monday."})
+    text = client.get("/metrics").text
+    values = {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+              if line and not line.startswith("#")}
+    assert values["newsbot_answers_total"] >= 2 and values["newsbot_refusals_total"] >= 1
+    assert values['newsbot_articles_ingested_total{outcome="added"}'] >= 1
+    assert values['newsbot_http_requests_total{method="POST",route="/v1/chat",status="200"}'] >= 2
+    assert values['newsbot_http_request_duration_seconds_count{method="POST",route="/v1/chat"}'] >= 2

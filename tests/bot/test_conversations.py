@@ -1,0 +1,38 @@
+import sqlite3
+import threading
+from pathlib import Path
+
+from bot.conversations import ConversationStore
+from bot.models import Answer
+
+
+def test_turns_round_trip_in_order(tmp_path: Path) -> None:
+    store = ConversationStore(f"sqlite:///{tmp_path / 'c.db'}")
+    assert store.get("c1") is None and not store.exists("c1")
+    for n in range(5):
+        store.add_turn("c1", f"q{n}", f"standalone {n}", Answer(id=f"a{n}", text=f"answer {n}", answerable=n != 2))
+    conversation = store.get("c1")
+    assert conversation is not None and [t.question for t in conversation.turns] == [f"q{n}" for n in range(5)]
+    assert conversation.turns[2].answer.answerable is False and conversation.turns[4].id == "a4"
+    assert [t.question for t in store.history("c1", last=2)] == ["q3", "q4"]
+    assert conversation.created_at.tzinfo is not None
+
+
+def test_sqlite_uses_wal_and_survives_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "c.db"
+    ConversationStore(f"sqlite:///{path}").add_turn("c1", "q", "q", Answer(text="a", answerable=True))
+    assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    again = ConversationStore(f"sqlite:///{path}").get("c1")
+    assert again is not None and again.turns[0].answer.text == "a"
+
+
+def test_concurrent_first_turns_make_one_conversation(tmp_path: Path) -> None:
+    store = ConversationStore(f"sqlite:///{tmp_path / 'c.db'}")
+    threads = [threading.Thread(target=store.add_turn, args=("c1", f"q{n}", "s", Answer(text="a", answerable=True)))
+               for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    conversation = store.get("c1")
+    assert conversation is not None and len(conversation.turns) == 8
