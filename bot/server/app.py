@@ -1,15 +1,19 @@
 """App factory and the uvicorn runner."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
 from bot.core import Bot
+from bot.server.deps import app_bot
 from bot.server.metrics import Metrics
 from bot.server.observe import LimitBody, Observe, configure_logging
 from bot.server.routes import routers
@@ -22,17 +26,26 @@ PAGE = Path(__file__).resolve().parent.parent / "static" / "chat.html"
 
 
 def create_app(settings: Settings | None = None, bot: Bot | None = None) -> FastAPI:
-    bot = bot or Bot(settings=settings or Settings())
-    settings = bot.settings
-    app = FastAPI(title="newsbot", version="0.1.0",
+    """The app for `bot`, or for a Bot made from `settings` on startup (or on first use)."""
+    settings = bot.settings if bot is not None else settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(app_bot, app)  # load the store and the embedder before serving
+        yield
+
+    app = FastAPI(title="newsbot", version="0.1.0", lifespan=lifespan,
                   description="Short, cited answers to questions about news articles.")
-    app.state.bot = bot
+    app.state.settings = settings
+    app.state.bot = None
     app.state.page_html = PAGE.read_text(encoding="utf-8")
     app.state.metrics = metrics = Metrics()
     app.state.key_check = KeyCheck([k.get_secret_value() for k in settings.api_keys],
                                    RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst))
-    bot.answer_listeners.append(metrics.on_answer)
-    bot.ingest_listeners.append(metrics.on_ingest)
+    if bot is not None:
+        bot.answer_listeners.append(metrics.on_answer)
+        bot.ingest_listeners.append(metrics.on_ingest)
+        app.state.bot = bot
     for router in routers:
         app.include_router(router)
 

@@ -1,15 +1,31 @@
 """Shared dependencies, as Annotated aliases."""
 
+import threading
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 
 from bot.core import Bot
 
+_lock = threading.Lock()
+
+
+def app_bot(app: FastAPI) -> Bot:
+    """The app's Bot, made on first use: building the app (and its OpenAPI document) stays cheap."""
+    bot: Bot | None = app.state.bot
+    if bot is None:
+        with _lock:
+            bot = app.state.bot
+            if bot is None:
+                bot = Bot(settings=app.state.settings)
+                bot.answer_listeners.append(app.state.metrics.on_answer)
+                bot.ingest_listeners.append(app.state.metrics.on_ingest)
+                app.state.bot = bot
+    return bot
+
 
 def get_bot(request: Request) -> Bot:
-    bot: Bot = request.app.state.bot
-    return bot
+    return app_bot(request.app)
 
 
 BotDep = Annotated[Bot, Depends(get_bot)]

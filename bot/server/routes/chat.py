@@ -20,10 +20,14 @@ SSE_DOC = ("With `stream: true` or `Accept: text/event-stream`: `text/event-stre
            "`delta` ({type, text}), then `citations` ({type, answerable, citations}), then `done` "
            "({type, answer}); `error` ({type, message}) if answering fails midway.")
 
+SSE_EVENT = {"type": "object", "required": ["data"], "description": "one Server-Sent Event", "properties": {
+    "event": {"type": "string", "enum": ["delta", "citations", "done", "error"]},
+    "data": {"type": "string", "contentMediaType": "application/json", "description": "the event as JSON"}}}
+
 
 @router.post("/chat", response_model=ChatResponse, description=SSE_DOC,
              responses={400: {"model": ErrorBody}, 404: {"model": ErrorBody, "description": "unknown conversation"},
-                        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}})
+                        200: {"content": {"text/event-stream": {"schema": SSE_EVENT}}}})
 def post_chat(req: ChatRequest, bot: BotDep, request: Request) -> ChatResponse | StreamingResponse:
     """Answer a message; a follow-up continues the conversation given by `conversation_id`."""
     question = bot.check_question(req.message)
