@@ -1,5 +1,6 @@
 """`Bot`: the in-process entry point. Ingest articles, ask questions, stream answers."""
 
+import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
@@ -10,6 +11,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from pydantic import ValidationError
 
 from bot.answering import Answerer, ExtractiveStreamer
+from bot.cache import LRU
 from bot.condense import CarrySubject, Condenser
 from bot.conversations import Conversation, ConversationStore
 from bot.extractive import ExtractiveAnswerer
@@ -23,6 +25,7 @@ from index.loaders import Source, load_sources
 from index.store import ArticleInfo, ChunkStore, IngestReport, make_client
 
 StreamItem = DeltaEvent | CitationsEvent | DoneEvent
+_WORDS = re.compile(r"\S+\s*")
 
 
 class Bot:
@@ -48,14 +51,15 @@ class Bot:
         self.store = ChunkStore(client, self.embeddings, settings.collection, settings.chunk_size,
                                 settings.chunk_overlap)
         self.retriever = HybridRetriever(self.store, self.embeddings, settings.dense_k, settings.keyword_k,
-                                         settings.rrf_k)
+                                         settings.rrf_k, vector_cache=settings.query_cache)
         self.answerer: Answerer = self._make_answerer()
+        self._answers: LRU[tuple[str, str, tuple[int, int]], Answer] = LRU(settings.answer_cache)
         self.condenser: Condenser = self._make_condenser()
         # Observers, e.g. the server's metrics; called after each answer and each ingest.
         self.answer_listeners: list[Callable[[Answer], None]] = []
         self.ingest_listeners: list[Callable[[IngestReport], None]] = []
         self.chain: Runnable[dict[str, Any], Answer] = (
-            RunnableLambda(self._condense) | RunnableLambda(self._with_passages) | RunnableLambda(self._finish)
+            RunnableLambda(self._condense) | RunnableLambda(self._answer)
         ).with_config(run_name="newsbot")
 
     @cached_property
@@ -134,26 +138,43 @@ class Bot:
             raise AnswerError(f"the question is longer than {self.settings.max_question_chars} characters")
         return question.strip()
 
-    def retrieve(self, question: str, filters: Filters | dict[str, Any] | None = None) -> list[Passage]:
+    def _filters(self, filters: Filters | dict[str, Any] | None) -> Filters | None:
         if isinstance(filters, dict):
             try:
-                filters = Filters.model_validate(filters)
+                return Filters.model_validate(filters)
             except ValidationError as exc:
                 raise AnswerError(f"invalid filters: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") from exc
-        return self.retriever.retrieve(question, self.settings.passages, filters)
+        return filters
+
+    def retrieve(self, question: str, filters: Filters | dict[str, Any] | None = None) -> list[Passage]:
+        return self.retriever.retrieve(question, self.settings.passages, self._filters(filters))
 
     def _condense(self, inputs: dict[str, Any]) -> dict[str, Any]:
         question = self.check_question(inputs["question"])
         conversation_id = inputs.get("conversation_id")
         history = self.conversations.history(conversation_id, self.settings.history_turns) if conversation_id else []
-        return {**inputs, "question": question, "standalone": self.condenser.condense(question, history)}
+        return {**inputs, "question": question, "standalone": self.condenser.condense(question, history),
+                "filters": self._filters(inputs.get("filters"))}
 
-    def _with_passages(self, inputs: dict[str, Any]) -> dict[str, Any]:
-        return {**inputs, "passages": self.retrieve(inputs["standalone"], inputs.get("filters"))}
+    def _produce(self, inputs: dict[str, Any]) -> Iterator[str | Answer]:
+        """Answer text as it comes, then the Answer. The same question over the same stored
+        chunks (and filters) is answered from the cache, streamed the same way."""
+        filters: Filters | None = inputs["filters"]
+        key = (inputs["standalone"], filters.model_dump_json() if filters else "", self.retriever.signature())
+        cached = self._answers.get(key)
+        if cached is not None:
+            yield from _WORDS.findall(cached.text)
+            yield cached
+            return
+        passages = self.retrieve(inputs["standalone"], filters)
+        for item in self.answerer.stream(inputs["standalone"], passages):
+            if isinstance(item, Answer):
+                self._answers.put(key, item)
+            yield item
 
-    def _finish(self, inputs: dict[str, Any]) -> Answer:
+    def _answer(self, inputs: dict[str, Any]) -> Answer:
         final: Answer | None = None
-        for item in self.answerer.stream(inputs["standalone"], inputs["passages"]):
+        for item in self._produce(inputs):
             if isinstance(item, Answer):
                 final = item
         assert final is not None
@@ -178,9 +199,8 @@ class Bot:
     def stream(self, question: str, conversation_id: str | None = None,
                filters: Filters | dict[str, Any] | None = None) -> Iterator[StreamItem]:
         """Answer text as it is produced, then the citations, then the whole Answer."""
-        inputs = self._with_passages(self._condense(
-            {"question": question, "conversation_id": conversation_id, "filters": filters}))
-        for item in self.answerer.stream(inputs["standalone"], inputs["passages"]):
+        inputs = self._condense({"question": question, "conversation_id": conversation_id, "filters": filters})
+        for item in self._produce(inputs):
             if isinstance(item, Answer):
                 answer = self._record(inputs, item)
                 yield CitationsEvent(answerable=answer.answerable, citations=answer.citations)

@@ -1,11 +1,13 @@
 """Hybrid retrieval: Chroma vectors and BM25 keywords over the same chunks, fused by RRF."""
 
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
+from bot.cache import LRU
 from bot.models import Filters
 from index.keyword import KeywordIndex
 from index.store import ChunkStore, StoredChunk
@@ -61,24 +63,45 @@ def matches(filters: Filters | None, chunk: StoredChunk) -> bool:
 
 class HybridRetriever:
     def __init__(self, store: ChunkStore, embeddings: Embeddings, dense_k: int = 20, keyword_k: int = 20,
-                 rrf_k: int = 60) -> None:
+                 rrf_k: int = 60, recheck_s: float = 1.0, vector_cache: int = 4096) -> None:
         self.store, self.embeddings = store, embeddings
         self.dense_k, self.keyword_k, self.rrf_k = dense_k, keyword_k, rrf_k
+        self.recheck_s = recheck_s
         self._keyword: KeywordIndex | None = None
         self._keyword_key: tuple[int, int] = (-1, -1)
+        self._checked = 0.0
         self._lock = threading.Lock()
+        self._vectors: LRU[str, list[float]] = LRU(vector_cache)
+
+    def signature(self) -> tuple[int, int]:
+        """Changes whenever the stored chunks do: this process's writes at once, another
+        process's within `recheck_s` (the store is asked for its size at most that often)."""
+        with self._lock:
+            now = time.monotonic()
+            if self._keyword_key[0] != self.store.generation or now - self._checked >= self.recheck_s:
+                key = (self.store.generation, self.store.count())
+                self._checked = now
+                if key != self._keyword_key:
+                    self._keyword, self._keyword_key = None, key
+            return self._keyword_key
 
     def keyword_index(self) -> KeywordIndex:
-        """Rebuilt when this process wrote to the store or another one changed its size."""
-        key = (self.store.generation, self.store.count())
+        """The BM25 index over the stored chunks, rebuilt when the signature changes."""
+        self.signature()
         with self._lock:
-            if self._keyword is None or key != self._keyword_key:
+            if self._keyword is None:
                 self._keyword = KeywordIndex(self.store.all_chunks())
-                self._keyword_key = key
             return self._keyword
 
+    def embed_query(self, question: str) -> list[float]:
+        vector = self._vectors.get(question)
+        if vector is None:
+            vector = self.embeddings.embed_query(question)
+            self._vectors.put(question, vector)
+        return vector
+
     def retrieve(self, question: str, k: int, filters: Filters | None = None) -> list[Passage]:
-        vector = self.embeddings.embed_query(question)
+        vector = self.embed_query(question)
         dense = self.store.search(vector, self.dense_k, chroma_where(filters))
         keyword = self.keyword_index().search(question, self.keyword_k, lambda c: matches(filters, c)) \
             if self.keyword_k else []

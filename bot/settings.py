@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     answerer: Literal["extractive", "llm"] = "extractive"
     llm: LLMSettings = LLMSettings()
     max_question_chars: int = 2000
+    answer_cache: int = Field(1024, ge=0, description="answers kept for repeated questions; 0 turns it off")
+    query_cache: int = Field(4096, ge=0, description="question embeddings kept; 0 turns it off")
     database_url: str | None = Field(None, description="conversations; default SQLite in the data dir")
     history_turns: int = Field(4, ge=1, le=50, description="turns of history used to condense a follow-up")
     # HTTP service

@@ -1,0 +1,128 @@
+"""Load benchmark of the chat service: a real `newsbot serve` (one uvicorn worker, extractive
+answerer) on 127.0.0.1 over the sample articles plus the dev-set articles. First the
+time to the first byte of streamed answers to questions it has not seen (idle server); then
+N concurrent clients POST /v1/chat for T seconds, twice: with the answer and query caches
+off (every request does the whole work), and with them on after one pass over the questions
+(people ask the same questions). Prints numbers; asserts nothing.
+
+    .venv/bin/python bench/bench_http.py [--clients 20] [--seconds 30] [--data-dir DIR]
+"""
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from bot import Bot
+from bot.evaluation import percentile, read_jsonl
+
+REPO = Path(__file__).resolve().parents[1]
+DEV = REPO.parent / "shared" / "data" / "dev_news_qa"
+SEED_QUESTIONS = ["Who attends the NATO summit?", "What is the spending target?",
+                  "How many bicycles will Riverton have?", "Who won the World Cup?"]
+
+
+def start_server(data_dir: Path, port: int, cache: bool) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "NEWSBOT_LOG_FORMAT": "json"}
+    if not cache:
+        env |= {"NEWSBOT_ANSWER_CACHE": "0", "NEWSBOT_QUERY_CACHE": "0"}
+    cmd = [sys.executable, "-m", "bot.cli", "--data-dir", str(data_dir), "serve", "--host", "127.0.0.1",
+           "--port", str(port)]
+    server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("the server did not become ready")
+
+
+async def load(base: str, questions: list[str], clients: int, seconds: float) -> dict[str, float]:
+    latencies: list[float] = []
+    errors = 0
+    cycle = itertools.cycle(questions)
+    stop = time.monotonic() + seconds
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+        async def worker() -> None:
+            nonlocal errors
+            while time.monotonic() < stop:
+                started = time.perf_counter()
+                try:
+                    r = await client.post("/v1/chat", json={"message": next(cycle)})
+                    ok = r.status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                if ok:
+                    latencies.append((time.perf_counter() - started) * 1000)
+                else:
+                    errors += 1
+
+        began = time.monotonic()
+        await asyncio.gather(*(worker() for _ in range(clients)))
+        elapsed = time.monotonic() - began
+    return {"requests": len(latencies) + errors, "errors": errors, "rps": round(len(latencies) / elapsed, 1),
+            "p50_ms": round(statistics.median(latencies), 1), "p95_ms": round(percentile(latencies, 0.95), 1),
+            "p99_ms": round(percentile(latencies, 0.99), 1)}
+
+
+def ttfb(base: str, questions: list[str], n: int = 100) -> dict[str, float]:
+    firsts, totals = [], []
+    with httpx.Client(base_url=base, timeout=30) as client:
+        for q in itertools.islice(itertools.cycle(questions), n):
+            started = time.perf_counter()
+            with client.stream("POST", "/v1/chat", json={"message": q, "stream": True}) as r:
+                chunks = r.iter_raw()
+                next(chunks)
+                firsts.append((time.perf_counter() - started) * 1000)
+                for _ in chunks:
+                    pass
+            totals.append((time.perf_counter() - started) * 1000)
+    return {"ttfb_p50_ms": round(statistics.median(firsts), 1), "ttfb_p95_ms": round(percentile(firsts, 0.95), 1),
+            "stream_total_p50_ms": round(statistics.median(totals), 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--data-dir", type=Path, help="reuse an indexed data dir (made on first use)")
+    args = parser.parse_args()
+    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="newsbot-bench-"))
+    articles = read_jsonl(DEV / "articles.jsonl")
+    report = Bot(data_dir=data_dir).ingest([REPO / "samples", *articles])
+    print(f"indexed: {report.summary()}", file=sys.stderr)
+    questions = SEED_QUESTIONS + [q["question"] for q in read_jsonl(DEV / "questions.jsonl")]
+    base = f"http://127.0.0.1:{args.port}"
+    results: dict[str, object] = {"clients": args.clients, "seconds": args.seconds, "questions": len(questions),
+                                  "chunks": Bot(data_dir=data_dir).store.count()}
+    for cache in (False, True):
+        server = start_server(data_dir, args.port, cache)
+        try:
+            if cache:
+                results["idle_unseen_questions"] = ttfb(base, questions)
+                for q in questions:  # one pass: the questions have been asked before
+                    httpx.post(base + "/v1/chat", json={"message": q}, timeout=30)
+            results["load_cache_on" if cache else "load_cache_off"] = asyncio.run(
+                load(base, questions, args.clients, args.seconds))
+        finally:
+            server.terminate()
+            server.wait(10)
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
