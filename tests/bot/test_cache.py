@@ -1,0 +1,28 @@
+from bot import Bot, DeltaEvent, DoneEvent
+from tests.conftest import article
+
+
+def test_repeated_questions_come_from_the_cache_until_the_store_changes(bot: Bot) -> None:
+    bot.ingest([article(1)])
+    question = "What did the mayor Ada Brandt say about the ferry line in Port Elm 1?"
+    first = bot.ask(question)
+    assert first.answerable and bot._answers.hits == 0
+    again = bot.ask(question)
+    assert again.text == first.text and bot._answers.hits == 1
+    streamed = list(bot.stream(question))
+    assert bot._answers.hits == 2
+    assert "".join(e.text for e in streamed if isinstance(e, DeltaEvent)) == first.text
+    assert isinstance(streamed[-1], DoneEvent) and streamed[-1].answer.text == first.text
+
+    bot.ingest([article(1, text="The town of Port Elm 1 closed its ferry line. The mayor, Ada Brandt, said "
+                                "the boats were sold to a museum in the north.")])
+    after = bot.ask(question)
+    assert bot._answers.hits == 2 and "closed" in after.text and after.text != first.text
+
+
+def test_no_cache_when_turned_off(tmp_path: object) -> None:
+    bot = Bot(data_dir=str(tmp_path), answer_cache=0, query_cache=0)
+    bot.ingest([article(2)])
+    bot.ask("How much do tickets cost?")
+    bot.ask("How much do tickets cost?")
+    assert bot._answers.hits == 0 and len(bot._answers) == 0
