@@ -4,7 +4,7 @@ can share it), or any SQLAlchemy database URL for a shared database."""
 import contextlib
 import threading
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,6 +31,20 @@ _turns = sa.Table(
     sa.Column("answer", sa.Text, nullable=False),  # Answer as JSON
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("turns_by_conversation", "conversation_id", "seq"),
+)
+_seen = sa.Table(  # deliveries already handled: Slack event ids, webhook signatures
+    "seen", _metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+_feedback = sa.Table(
+    "feedback", _metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("answer_id", sa.String(32), nullable=False, index=True),
+    sa.Column("value", sa.Integer, nullable=False),  # +1 or -1
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("user", sa.String(100), nullable=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )
 
 
@@ -118,6 +132,34 @@ class ConversationStore:
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot save the conversation: {exc}") from exc
         return turn
+
+    def first_time(self, key: str, keep_s: float = 3600.0) -> bool:
+        """True the first time `key` is offered (across processes sharing the database), False
+        after; keys older than `keep_s` are forgotten."""
+        now = datetime.now(UTC)
+        try:
+            with self._write_lock, self.engine.begin() as conn:
+                conn.execute(sa.delete(_seen).where(_seen.c.at < now - timedelta(seconds=keep_s)))
+                conn.execute(sa.insert(_seen).values(key=key, at=now))
+            return True
+        except IntegrityError:
+            return False
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot record the delivery: {exc}") from exc
+
+    def add_feedback(self, answer_id: str, value: int, channel: str, user: str | None = None) -> None:
+        try:
+            with self._write_lock, self.engine.begin() as conn:
+                conn.execute(sa.insert(_feedback).values(answer_id=answer_id, value=value, channel=channel,
+                                                         user=user, at=datetime.now(UTC)))
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot save the feedback: {exc}") from exc
+
+    def feedback(self, answer_id: str) -> list[int]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(_feedback.c.value).where(_feedback.c.answer_id == answer_id)
+                                .order_by(_feedback.c.seq))
+            return [r.value for r in rows]
 
     def close(self) -> None:
         self.engine.dispose()

@@ -19,6 +19,28 @@ class LLMSettings(BaseModel):
     max_tokens: int = 300
 
 
+class SlackSettings(BaseModel):
+    """Slack is on when a bot token is set; then the signing secret is required."""
+
+    bot_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL")
+    command_response: Literal["ephemeral", "in_channel"] = "ephemeral"
+
+    @property
+    def enabled(self) -> bool:
+        return self.bot_token is not None
+
+
+class WebhookSettings(BaseModel):
+    """The signed webhook is on when a secret is set."""
+
+    secret: SecretStr | None = None
+    callback_attempts: int = Field(5, ge=1, le=20)
+    callback_backoff_s: float = Field(1.0, ge=0.0, description="first retry delay; doubles each time")
+    callback_timeout_s: float = Field(10.0, gt=0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NEWSBOT_", env_nested_delimiter="__", env_file=".env",
                                       extra="ignore")
@@ -49,6 +71,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(10_000_000, ge=1_000)
     cors_origins: list[str] = Field([], description='JSON list of allowed origins, e.g. ["https://example.com"]')
     log_format: Literal["json", "text"] = "json"
+    slack: SlackSettings = SlackSettings()
+    webhook: WebhookSettings = WebhookSettings()
     prompts_dir: Path = Path(__file__).resolve().parent.parent / "prompts"
 
     def conversations_url(self) -> str:
@@ -58,6 +82,11 @@ class Settings(BaseSettings):
     def _check(self) -> "Settings":
         if self.chunk_overlap >= self.chunk_size:
             raise ValueError("chunk_overlap must be smaller than chunk_size")
+        if self.slack.enabled and not (self.slack.signing_secret and self.slack.signing_secret.get_secret_value()):
+            raise ValueError("Slack is enabled (NEWSBOT_SLACK__BOT_TOKEN) but NEWSBOT_SLACK__SIGNING_SECRET is "
+                             "empty: requests could not be verified")
+        if self.webhook.secret is not None and len(self.webhook.secret.get_secret_value()) < 16:
+            raise ValueError("NEWSBOT_WEBHOOK__SECRET must be at least 16 characters")
         if self.answerer == "llm" and self.llm.provider is None:
             raise ValueError("answerer 'llm' needs NEWSBOT_LLM__PROVIDER (openai, ollama or anthropic)")
         return self

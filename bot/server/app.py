@@ -1,5 +1,6 @@
 """App factory and the uvicorn runner."""
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,7 +18,7 @@ from bot.server.deps import app_bot
 from bot.server.metrics import Metrics
 from bot.server.observe import LimitBody, Observe, configure_logging
 from bot.server.routes import routers
-from bot.server.schemas import ARTICLES_COMPONENTS
+from bot.server.schemas import EXTRA_COMPONENTS
 from bot.server.security import KeyCheck, RateLimiter
 from bot.settings import Settings
 from index.errors import NewsbotError, StoreError
@@ -46,8 +47,19 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None) -> Fast
         bot.answer_listeners.append(metrics.on_answer)
         bot.ingest_listeners.append(metrics.on_ingest)
         app.state.bot = bot
+    app.state.clock = time.time  # for signature windows; tests move it
     for router in routers:
         app.include_router(router)
+    if settings.webhook.secret is not None:
+        from bot.server.routes.webhook import router as webhook
+
+        app.include_router(webhook)
+    if settings.slack.enabled:
+        from bot.server.routes.slack import slack_router
+        from bot.slack.service import SlackService
+
+        app.state.slack = SlackService(settings.slack, lambda: app_bot(app), metrics, lambda: app.state.clock())
+        app.include_router(slack_router(app.state.slack))
 
     # Outermost first: every request gets an id and a log line, even one refused for its size.
     if settings.cors_origins:
@@ -76,7 +88,7 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None) -> Fast
             schema = get_openapi(title=app.title, version=app.version, description=app.description,
                                  routes=app.routes)
             components = schema.setdefault("components", {}).setdefault("schemas", {})
-            components.update(ARTICLES_COMPONENTS)
+            components.update(EXTRA_COMPONENTS)
             # Our 422 body (see invalid_request) replaces FastAPI's default one.
             components["HTTPValidationError"] = {
                 "title": "HTTPValidationError", "type": "object", "required": ["detail"],

@@ -65,17 +65,17 @@ class ErrorBody(BaseModel):
     detail: str
 
 
-def _articles_body() -> tuple[dict[str, Any], dict[str, Any]]:
-    """The request body of POST /v1/articles for the OpenAPI document (the route reads it itself,
-    as JSON or multipart), and the component schemas it refers to."""
-    schema = TypeAdapter(ArticleIn | list[ArticleIn]).json_schema(ref_template="#/components/schemas/{model}")
-    components = schema.pop("$defs", {})
-    body = {"requestBody": {"required": True, "content": {
-        "application/json": {"schema": schema},
-        "multipart/form-data": {"schema": {"type": "object", "properties": {
-            "files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}},
-    }}}
-    return body, components
+EXTRA_COMPONENTS: dict[str, Any] = {}  # schemas referred to by the bodies below, added to the OpenAPI document
 
 
-ARTICLES_BODY, ARTICLES_COMPONENTS = _articles_body()
+def json_body(tp: Any, more_content: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An OpenAPI requestBody for a route that reads its body itself (to accept several content
+    types, or to check a signature over the raw bytes first)."""
+    schema = TypeAdapter(tp).json_schema(ref_template="#/components/schemas/{model}")
+    EXTRA_COMPONENTS.update(schema.pop("$defs", {}))
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema},
+                                                          **(more_content or {})}}}
+
+
+ARTICLES_BODY = json_body(ArticleIn | list[ArticleIn], {"multipart/form-data": {"schema": {
+    "type": "object", "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}})

@@ -1,0 +1,115 @@
+"""POST /v1/webhook: questions from any system, signed with a shared secret (on only when
+NEWSBOT_WEBHOOK__SECRET is set). Answers in the response, or POSTed to `callback_url`."""
+
+import asyncio
+import logging
+import time
+
+import httpx
+from fastapi import APIRouter, BackgroundTasks, Request, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError
+
+from bot.conversations import new_conversation_id
+from bot.core import Bot
+from bot.models import Filters
+from bot.server.deps import BotDep
+from bot.server.schemas import ChatResponse, ErrorBody, json_body
+from bot.settings import WebhookSettings
+from bot.signing import SignatureError, check_fresh, verify, webhook_signature
+from index.errors import NewsbotError
+
+router = APIRouter(prefix="/v1", tags=["webhook"])
+log = logging.getLogger("newsbot.webhook")
+TIMESTAMP, SIGNATURE = "X-Newsbot-Timestamp", "X-Newsbot-Signature"
+
+
+class WebhookRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message: str = Field(min_length=1, max_length=2000)
+    conversation_id: str | None = Field(None, max_length=100, description="yours; created on first use")
+    callback_url: HttpUrl | None = None
+    filters: Filters | None = None
+
+
+class WebhookAccepted(BaseModel):
+    status: str = "accepted"
+    conversation_id: str
+
+
+class CallbackError(BaseModel):
+    error: str
+    conversation_id: str
+
+
+def signed_headers(secret: str, body: bytes, now: float | None = None) -> dict[str, str]:
+    timestamp = str(int(now if now is not None else time.time()))
+    return {TIMESTAMP: timestamp, SIGNATURE: webhook_signature(secret, timestamp, body),
+            "Content-Type": "application/json"}
+
+
+@router.post("/webhook", response_model=ChatResponse, status_code=status.HTTP_200_OK,
+             openapi_extra=json_body(WebhookRequest),
+             responses={202: {"model": WebhookAccepted, "description": "answer will be POSTed to callback_url"},
+                        400: {"model": ErrorBody}, 401: {"model": ErrorBody}, 422: {"model": ErrorBody}})
+async def post_webhook(request: Request, bot: BotDep, background: BackgroundTasks) -> ChatResponse | JSONResponse:
+    """Answer a signed question: X-Newsbot-Timestamp (Unix seconds) and X-Newsbot-Signature
+    (hex HMAC-SHA256 of "{timestamp}.{raw body}"); stale, replayed or bad signatures get 401."""
+    settings: WebhookSettings = request.app.state.settings.webhook
+    assert settings.secret is not None  # the router is mounted only with a secret
+    secret = settings.secret.get_secret_value()
+    body = await request.body()
+    timestamp, signature = request.headers.get(TIMESTAMP), request.headers.get(SIGNATURE)
+    try:
+        check_fresh(timestamp, request.app.state.clock)
+        verify(webhook_signature(secret, timestamp or "", body), signature)
+        if not await run_in_threadpool(bot.conversations.first_time, f"webhook:{signature}", 900.0):
+            raise SignatureError("replayed request")
+    except SignatureError as exc:
+        return JSONResponse({"detail": f"webhook signature rejected: {exc}"}, status_code=401)
+    try:
+        req = WebhookRequest.model_validate_json(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return JSONResponse({"detail": f"{where + ': ' if where else ''}{first['msg']}"}, status_code=422)
+    question = bot.check_question(req.message)
+    conversation_id = req.conversation_id or new_conversation_id()
+    if req.callback_url is None:
+        answer = await run_in_threadpool(bot.ask, question, conversation_id, req.filters)
+        return ChatResponse.from_answer(answer)
+    background.add_task(answer_to_callback, bot, settings, question, conversation_id, req.filters,
+                        str(req.callback_url))
+    return JSONResponse(WebhookAccepted(conversation_id=conversation_id).model_dump(), status_code=202)
+
+
+async def answer_to_callback(bot: Bot, settings: WebhookSettings, question: str, conversation_id: str,
+                             filters: Filters | None, url: str) -> None:
+    try:
+        answer = await run_in_threadpool(bot.ask, question, conversation_id, filters)
+        body = ChatResponse.from_answer(answer).model_dump_json().encode()
+    except NewsbotError as exc:
+        body = CallbackError(error=str(exc), conversation_id=conversation_id).model_dump_json().encode()
+    assert settings.secret is not None
+    secret = settings.secret.get_secret_value()
+    delay = settings.callback_backoff_s
+    async with httpx.AsyncClient(timeout=settings.callback_timeout_s) as client:
+        for attempt in range(1, settings.callback_attempts + 1):
+            try:
+                # Signed afresh each time, so a late retry is still inside the receiver's window.
+                response = await client.post(url, content=body, headers=signed_headers(secret, body))
+                if response.is_success:
+                    log.info("callback delivered", extra={"fields": {"url": url, "attempt": attempt}})
+                    return
+                retry = response.status_code in (408, 409, 425, 429) or response.status_code >= 500
+                problem = f"HTTP {response.status_code}"
+            except httpx.HTTPError as exc:
+                retry, problem = True, f"{type(exc).__name__}: {exc}"
+            log.warning("callback failed", extra={"fields": {"url": url, "attempt": attempt, "problem": problem}})
+            if not retry or attempt == settings.callback_attempts:
+                break
+            await asyncio.sleep(delay)
+            delay *= 2
+    log.error("callback given up", extra={"fields": {"url": url}})

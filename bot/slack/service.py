@@ -1,0 +1,129 @@
+"""The Slack side of the app: request verification and dedupe in front of a slack-bolt AsyncApp
+whose listeners answer in threads. Slack gets its acknowledgement at once; answers follow."""
+
+import asyncio
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+
+from bot.core import Bot
+from bot.models import Answer
+from bot.server.metrics import Metrics
+from bot.settings import SlackSettings
+from bot.signing import SignatureError, check_fresh, slack_signature, verify
+from bot.slack.blocks import FEEDBACK_DOWN, FEEDBACK_UP, answer_blocks, escape
+from index.errors import ConfigError, NewsbotError
+
+log = logging.getLogger("newsbot.slack")
+_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+
+
+class SlackService:
+    def __init__(self, settings: SlackSettings, bot: Callable[[], Bot], metrics: Metrics,
+                 clock: Callable[[], float] = time.time) -> None:
+        try:
+            from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+            from slack_bolt.async_app import AsyncApp
+            from slack_sdk.web.async_client import AsyncWebClient
+        except ImportError as exc:
+            raise ConfigError("Slack needs its extra: pip install 'newsbot[slack]'") from exc
+        assert settings.bot_token is not None and settings.signing_secret is not None  # checked by Settings
+        self.settings, self.bot, self.metrics, self.clock = settings, bot, metrics, clock
+        self.secret = settings.signing_secret.get_secret_value()
+        client = AsyncWebClient(token=settings.bot_token.get_secret_value(), base_url=settings.api_url)
+        # Verification happens in handle() (one place, with an injectable clock), not again in Bolt.
+        self.app = AsyncApp(client=client, request_verification_enabled=False, logger=log)
+        self.app.event("app_mention")(self._on_mention)
+        self.app.event("message")(self._on_message)
+        self.app.command("/news")(self._on_command)
+        self.app.action(FEEDBACK_UP)(self._on_feedback)
+        self.app.action(FEEDBACK_DOWN)(self._on_feedback)
+        self.handler = AsyncSlackRequestHandler(self.app)
+
+    async def handle(self, request: Request) -> Response:
+        body = await request.body()
+        timestamp = request.headers.get("X-Slack-Request-Timestamp")
+        try:
+            check_fresh(timestamp, self.clock)
+            verify(slack_signature(self.secret, timestamp or "", body), request.headers.get("X-Slack-Signature"))
+        except SignatureError as exc:
+            return JSONResponse({"detail": f"Slack signature rejected: {exc}"}, status_code=401)
+        event_id = _event_id(request, body)
+        if event_id and not await asyncio.to_thread(self.bot().conversations.first_time, f"slack:{event_id}"):
+            # A retry of an event already being answered (X-Slack-Retry-Num): acknowledge, do nothing.
+            return Response(status_code=200, headers={"X-Slack-No-Retry": "1"})
+        return await self.handler.handle(request)
+
+    # ---- listeners ----------------------------------------------------------------------
+    async def _on_mention(self, event: dict[str, Any], client: Any, context: Any) -> None:
+        if not event.get("bot_id"):
+            await self._reply(event, client, context)
+
+    async def _on_message(self, event: dict[str, Any], client: Any, context: Any) -> None:
+        # Direct messages only; edits, joins and bots' messages (subtypes, bot_id) are not questions.
+        if event.get("channel_type") == "im" and not event.get("subtype") and not event.get("bot_id"):
+            await self._reply(event, client, context)
+
+    async def _reply(self, event: dict[str, Any], client: Any, context: Any) -> None:
+        question = _MENTION.sub("", event.get("text", "")).strip()
+        channel, thread_ts = event["channel"], event.get("thread_ts") or event["ts"]
+        if not question:
+            await client.chat_postMessage(channel=channel, thread_ts=thread_ts,
+                                          text="Ask me a question about the news articles.")
+            return
+        conversation_id = f"slack:{context.get('team_id') or event.get('team', '')}:{channel}:{thread_ts}"
+        answer, error = await self._answer(question, conversation_id)
+        if error:
+            await client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=f"Sorry: {error}")
+            return
+        assert answer is not None
+        await client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=answer.text,
+                                      blocks=answer_blocks(answer), unfurl_links=False)
+
+    async def _on_command(self, ack: Any, command: dict[str, Any], respond: Any) -> None:
+        question = command.get("text", "").strip()
+        if not question:
+            await ack(text=f"Usage: {command.get('command', '/news')} <question about the news>")
+            return
+        await ack()
+        conversation_id = f"slack:{command.get('team_id', '')}:{command.get('channel_id', '')}:" \
+                          f"{command.get('trigger_id', '')}"
+        answer, error = await self._answer(question, conversation_id)
+        kind = self.settings.command_response
+        if error:
+            await respond(text=f"Sorry: {error}", response_type="ephemeral")
+            return
+        assert answer is not None
+        header = {"type": "context", "elements": [{"type": "mrkdwn", "text": f"/news {escape(question)}"}]}
+        await respond(text=answer.text, blocks=[header, *answer_blocks(answer)], response_type=kind)
+
+    async def _on_feedback(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        up = action["action_id"] == FEEDBACK_UP
+        user = body.get("user", {}).get("id")
+        await asyncio.to_thread(self.bot().conversations.add_feedback, action["value"], 1 if up else -1, "slack", user)
+        self.metrics.feedback.labels("slack", "up" if up else "down").inc()
+
+    async def _answer(self, question: str, conversation_id: str) -> tuple[Answer | None, str | None]:
+        try:
+            return await asyncio.to_thread(self.bot().ask, question, conversation_id), None
+        except NewsbotError as exc:
+            return None, str(exc)
+
+
+def _event_id(request: Request, body: bytes) -> str | None:
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        return None  # commands and button clicks come form-encoded
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return None
+    event_id = payload.get("event_id") if isinstance(payload, dict) and payload.get("type") == "event_callback" \
+        else None
+    return event_id if isinstance(event_id, str) else None
