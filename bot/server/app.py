@@ -14,11 +14,11 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
 from bot.core import Bot
+from bot.schemas import EXTRA_COMPONENTS
 from bot.server.deps import app_bot
 from bot.server.metrics import Metrics
 from bot.server.observe import LimitBody, Observe, configure_logging
 from bot.server.routes import routers
-from bot.server.schemas import EXTRA_COMPONENTS
 from bot.server.security import KeyCheck, RateLimiter
 from bot.settings import Settings
 from index.errors import NewsbotError, StoreError

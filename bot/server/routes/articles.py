@@ -8,8 +8,8 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import TypeAdapter, ValidationError
 from starlette.datastructures import UploadFile
 
+from bot.schemas import ARTICLES_BODY, ArticleIn, ArticlePage, ErrorBody, IngestResult
 from bot.server.deps import BotDep
-from bot.server.schemas import ARTICLES_BODY, ArticleIn, ArticlePage, ErrorBody, IngestResult
 from bot.server.security import ApiKey
 from index.articles import Article
 from index.loaders import load_bytes

@@ -9,8 +9,8 @@ from pydantic import BaseModel
 
 from bot.conversations import new_conversation_id
 from bot.models import ErrorEvent
+from bot.schemas import ChatRequest, ChatResponse, ErrorBody
 from bot.server.deps import BotDep
-from bot.server.schemas import ChatRequest, ChatResponse, ErrorBody
 from bot.server.security import ApiKey
 from index.errors import NewsbotError
 

@@ -3,8 +3,8 @@
 from fastapi import APIRouter, HTTPException, status
 
 from bot.conversations import Conversation
+from bot.schemas import ErrorBody
 from bot.server.deps import BotDep
-from bot.server.schemas import ErrorBody
 from bot.server.security import ApiKey
 
 router = APIRouter(prefix="/v1/conversations", tags=["conversations"], dependencies=[ApiKey])

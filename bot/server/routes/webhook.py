@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError
 from bot.conversations import new_conversation_id
 from bot.core import Bot
 from bot.models import Filters
+from bot.schemas import ChatResponse, ErrorBody, json_body
 from bot.server.deps import BotDep
-from bot.server.schemas import ChatResponse, ErrorBody, json_body
 from bot.settings import WebhookSettings
 from bot.signing import SignatureError, check_fresh, verify, webhook_signature
 from index.errors import NewsbotError

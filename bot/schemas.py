@@ -1,4 +1,4 @@
-"""Request and response bodies of the HTTP API (answers reuse bot.models)."""
+"""Bodies of the HTTP API, shared by the server and the SDK (answers reuse bot.models)."""
 
 from typing import Any
 

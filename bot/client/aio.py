@@ -1,0 +1,106 @@
+"""`AsyncClient`: the twin of `Client` for asyncio; only the I/O differs."""
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from typing import Any, Self
+
+import httpx
+
+from bot.client.base import NOT_GIVEN, ArticleSource, BaseClient, NotGiven, SSEDecoder, StreamItem
+from bot.conversations import Conversation
+from bot.models import Answer, Filters
+from bot.schemas import ArticlePage, IngestResult
+
+
+class AsyncClient(BaseClient):
+    """>>> async with AsyncClient("http://127.0.0.1:8000") as c:
+    ...     (await c.ask("Who attends the summit?")).text
+    """
+
+    def __init__(self, base_url: str | None = None, *, api_key: str | NotGiven | None = NOT_GIVEN,
+                 timeout: float | httpx.Timeout = 60.0, max_retries: int = 2,
+                 http_client: httpx.AsyncClient | None = None) -> None:
+        super().__init__(base_url, api_key, timeout, max_retries)
+        self._http = http_client or httpx.AsyncClient(timeout=timeout)
+
+    async def ask(self, message: str, conversation_id: str | None = None,
+                  filters: Filters | dict[str, Any] | None = None) -> Answer:
+        body = self._chat_json(message, conversation_id, filters, stream=False)
+        return self._answer((await self._request("POST", "/v1/chat", json=body)).json())
+
+    async def stream(self, message: str, conversation_id: str | None = None,
+                     filters: Filters | dict[str, Any] | None = None) -> AsyncIterator[StreamItem]:
+        """Answer deltas as they arrive, then the citations, then the whole answer (DoneEvent)."""
+        body = self._chat_json(message, conversation_id, filters, stream=True)
+        async with self._send_streaming("POST", "/v1/chat", json=body) as response:
+            decoder = SSEDecoder()
+            try:
+                async for line in response.aiter_lines():
+                    if (event := decoder.feed(line)) is not None:
+                        yield event
+            except httpx.HTTPError as exc:
+                raise self._connection_error(exc) from exc
+
+    async def ingest(self, sources: ArticleSource | Iterable[ArticleSource]) -> IngestResult:
+        """Add or update articles: dicts, `Article`s, files or directories of them."""
+        response = await self._request("POST", "/v1/articles", **self._ingest_kwargs(sources))
+        return IngestResult.model_validate(response.json())
+
+    async def list_articles(self, offset: int = 0, limit: int = 50) -> ArticlePage:
+        response = await self._request("GET", "/v1/articles", params={"offset": offset, "limit": limit})
+        return ArticlePage.model_validate(response.json())
+
+    async def delete_article(self, article_id: str) -> None:
+        await self._request("DELETE", f"/v1/articles/{article_id}")
+
+    async def conversation(self, conversation_id: str) -> Conversation:
+        response = await self._request("GET", f"/v1/conversations/{conversation_id}")
+        return Conversation.model_validate(response.json())
+
+    # ---- I/O --------------------------------------------------------------------------------
+    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        async with self._send_streaming(method, path, **kwargs) as response:
+            await response.aread()
+            return response
+
+    @asynccontextmanager
+    async def _send_streaming(self, method: str, path: str, **kwargs: Any) -> AsyncIterator[httpx.Response]:
+        """The response of the first attempt that is not retried; errors raised as ours."""
+        attempt = 0
+        while True:
+            try:
+                request = self._http.build_request(method, self.base_url + path, headers=self._headers(),
+                                                   timeout=self.timeout, **kwargs)
+                response = await self._http.send(request, stream=True)
+            except httpx.HTTPError as exc:
+                if attempt >= self.max_retries:
+                    raise self._connection_error(exc) from exc
+                await asyncio.sleep(self._delay(attempt, None))
+                attempt += 1
+                continue
+            if response.is_success:
+                try:
+                    yield response
+                finally:
+                    await response.aclose()
+                return
+            try:
+                await response.aread()
+            except httpx.HTTPError as exc:
+                raise self._connection_error(exc) from exc
+            finally:
+                await response.aclose()
+            if attempt >= self.max_retries or not self._retryable(response):
+                raise self._status_error(response)
+            await asyncio.sleep(self._delay(attempt, response))
+            attempt += 1
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.aclose()
