@@ -1,5 +1,6 @@
-"""Conversation history: SQLite in the data dir by default (WAL, so several worker processes
-can share it), or any SQLAlchemy database URL for a shared database."""
+"""The service's SQL database: conversation history, plus the small state workers share
+(deliveries already handled, feedback, the article store's version). SQLite in the data dir
+by default (WAL, so several worker processes can share it), or any SQLAlchemy database URL."""
 
 import contextlib
 import threading
@@ -36,6 +37,11 @@ _seen = sa.Table(  # deliveries already handled: Slack event ids, webhook signat
     "seen", _metadata,
     sa.Column("key", sa.String(200), primary_key=True),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+_state = sa.Table(  # small values shared by all workers, e.g. the version of the article store
+    "state", _metadata,
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("value", sa.String(100), nullable=False),
 )
 _feedback = sa.Table(
     "feedback", _metadata,
@@ -146,6 +152,27 @@ class ConversationStore:
             return False
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot record the delivery: {exc}") from exc
+
+    def bump(self, key: str) -> str:
+        """Give `key` a new value (workers compare it to notice each other's writes)."""
+        value = uuid.uuid4().hex
+        try:
+            with self._write_lock, self.engine.begin() as conn:
+                updated = conn.execute(sa.update(_state).where(_state.c.key == key).values(value=value))
+                if updated.rowcount == 0:
+                    try:
+                        with conn.begin_nested():
+                            conn.execute(sa.insert(_state).values(key=key, value=value))
+                    except IntegrityError:
+                        conn.execute(sa.update(_state).where(_state.c.key == key).values(value=value))
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot record the store version: {exc}") from exc
+        return value
+
+    def value(self, key: str) -> str:
+        with self.engine.connect() as conn:
+            found = conn.execute(sa.select(_state.c.value).where(_state.c.key == key)).first()
+        return found.value if found else ""
 
     def add_feedback(self, answer_id: str, value: int, channel: str, user: str | None = None) -> None:
         try:

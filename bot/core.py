@@ -26,6 +26,7 @@ from index.store import ArticleInfo, ChunkStore, IngestReport, make_client
 
 StreamItem = DeltaEvent | CitationsEvent | DoneEvent
 _WORDS = re.compile(r"\S+\s*")
+STORE_VERSION = "store_version"  # bumped in the shared database by every write, so other workers notice
 
 
 class Bot:
@@ -51,9 +52,10 @@ class Bot:
         self.store = ChunkStore(client, self.embeddings, settings.collection, settings.chunk_size,
                                 settings.chunk_overlap)
         self.retriever = HybridRetriever(self.store, self.embeddings, settings.dense_k, settings.keyword_k,
-                                         settings.rrf_k, vector_cache=settings.query_cache)
+                                         settings.rrf_k, vector_cache=settings.query_cache,
+                                         version=lambda: self.conversations.value(STORE_VERSION))
         self.answerer: Answerer = self._make_answerer()
-        self._answers: LRU[tuple[str, str, tuple[int, int]], Answer] = LRU(settings.answer_cache)
+        self._answers: LRU[tuple[str, str, tuple[int, int, str]], Answer] = LRU(settings.answer_cache)
         self.condenser: Condenser = self._make_condenser()
         # Observers, e.g. the server's metrics; called after each answer and each ingest.
         self.answer_listeners: list[Callable[[Answer], None]] = []
@@ -114,11 +116,14 @@ class Bot:
             if bar is not None:
                 bar.update(1)
 
+        before = self.store.generation
         try:
             done = self.store.ingest(articles, progress=advance)
         finally:
             if bar:
                 bar.close()
+            if self.store.generation != before:  # also after a failure midway: some articles were written
+                self.conversations.bump(STORE_VERSION)
         done.failed = report.failed
         for listener in self.ingest_listeners:
             listener(done)
@@ -128,7 +133,10 @@ class Bot:
         return self.store.list_articles()
 
     def delete(self, article_id: str) -> bool:
-        return self.store.delete(article_id)
+        deleted = self.store.delete(article_id)
+        if deleted:
+            self.conversations.bump(STORE_VERSION)
+        return deleted
 
     # ---- answering -----------------------------------------------------------------------
     def check_question(self, question: str) -> str:

@@ -2,6 +2,7 @@
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,23 +64,26 @@ def matches(filters: Filters | None, chunk: StoredChunk) -> bool:
 
 class HybridRetriever:
     def __init__(self, store: ChunkStore, embeddings: Embeddings, dense_k: int = 20, keyword_k: int = 20,
-                 rrf_k: int = 60, recheck_s: float = 1.0, vector_cache: int = 4096) -> None:
+                 rrf_k: int = 60, recheck_s: float = 1.0, vector_cache: int = 4096,
+                 version: Callable[[], str] | None = None) -> None:
         self.store, self.embeddings = store, embeddings
         self.dense_k, self.keyword_k, self.rrf_k = dense_k, keyword_k, rrf_k
         self.recheck_s = recheck_s
         self._keyword: KeywordIndex | None = None
-        self._keyword_key: tuple[int, int] = (-1, -1)
+        self.version = version
+        self._keyword_key: tuple[int, int, str] = (-1, -1, "")
         self._checked = 0.0
         self._lock = threading.Lock()
         self._vectors: LRU[str, list[float]] = LRU(vector_cache)
 
-    def signature(self) -> tuple[int, int]:
+    def signature(self) -> tuple[int, int, str]:
         """Changes whenever the stored chunks do: this process's writes at once, another
-        process's within `recheck_s` (the store is asked for its size at most that often)."""
+        process's within `recheck_s` (the store's size and the shared `version`, bumped by
+        every writer, are read at most that often)."""
         with self._lock:
             now = time.monotonic()
             if self._keyword_key[0] != self.store.generation or now - self._checked >= self.recheck_s:
-                key = (self.store.generation, self.store.count())
+                key = (self.store.generation, self.store.count(), self.version() if self.version else "")
                 self._checked = now
                 if key != self._keyword_key:
                     self._keyword, self._keyword_key = None, key

@@ -1,5 +1,6 @@
 """Chroma-backed chunk store: idempotent per-article upserts, deletes, listing and search."""
 
+import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -84,8 +85,43 @@ def _chroma_embedding_function(embeddings: Embeddings) -> Any:
     return NewsbotEmbeddingFunction(embeddings)
 
 
+_held_dirs: dict[Path, int] = {}  # data dirs this process has locked, with the lock file's descriptor
+
+
+def lock_dir(path: Path) -> None:
+    """Claim `path` for this process. An embedded Chroma store must not be opened by two
+    processes at once (each keeps its own index in memory, and opening races on the schema);
+    the second one gets a clear error instead. The kernel drops the lock when the process
+    ends, however it ends."""
+    try:
+        import fcntl
+    except ImportError:  # not on POSIX: no lock
+        return
+    key = path.resolve()
+    if key in _held_dirs:
+        return
+    fd = os.open(key / ".newsbot.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as exc:
+        holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+        os.close(fd)
+        raise StoreError(f"the store in {path} is in use by another process (pid {holder}); ingest through that "
+                         "server's API, or run a Chroma server and set NEWSBOT_CHROMA_URL to share it") from exc
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, str(os.getpid()).encode(), 0)
+    _held_dirs[key] = fd
+
+
+def unlock_dir(path: Path) -> None:
+    fd = _held_dirs.pop(path.resolve(), None)
+    if fd is not None:
+        os.close(fd)  # closing the descriptor releases the flock
+
+
 def make_client(path: Path | None = None, url: str | None = None, token: str | None = None) -> Any:
-    """Embedded PersistentClient in `path`, or an HttpClient when `url` is given."""
+    """Embedded PersistentClient in `path` (locked to this process), or an HttpClient when `url`
+    is given."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -100,7 +136,10 @@ def make_client(path: Path | None = None, url: str | None = None, token: str | N
                                        settings=ChromaSettings(anonymized_telemetry=False))
         assert path is not None
         path.mkdir(parents=True, exist_ok=True)
+        lock_dir(path)
         return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+    except StoreError:
+        raise
     except Exception as exc:
         raise StoreError(f"cannot open the Chroma store at {url or path}: {exc}") from exc
 

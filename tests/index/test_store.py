@@ -85,3 +85,23 @@ def test_other_embedder_on_same_store_is_refused(tmp_path: Path) -> None:
     store_at(tmp_path).ingest([Article(**article(1))])
     with pytest.raises(StoreError, match="embedder"):
         store_at(tmp_path, get_embeddings("wordllama"))
+
+
+def test_a_second_process_gets_a_clear_error_not_a_shared_embedded_store(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from index.store import lock_dir, unlock_dir
+
+    script = ("import sys\nfrom bot import Bot\ntry:\n    Bot(data_dir=sys.argv[1])\nexcept Exception as exc:\n"
+              "    print(exc)\n    sys.exit(3)\nprint('opened')\n")
+    (tmp_path / "chroma").mkdir()
+    lock_dir(tmp_path / "chroma")
+    try:
+        held = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True,
+                              timeout=120)
+        assert held.returncode == 3 and "in use by another process" in held.stdout and "NEWSBOT_CHROMA_URL" in held.stdout
+    finally:
+        unlock_dir(tmp_path / "chroma")
+    free = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert free.returncode == 0 and "opened" in free.stdout

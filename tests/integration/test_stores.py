@@ -1,0 +1,63 @@
+"""The integration suite against both stores: the embedded PersistentClient and a real Chroma
+server (`chroma run`): ingest, ask, delete, the chat endpoint; and two workers sharing a server."""
+
+import uuid
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot import Bot
+from bot.server import create_app
+from tests.conftest import REPO, SEED, article
+
+
+@pytest.fixture(params=["embedded", "server"])
+def any_bot(request: pytest.FixtureRequest, tmp_path: Path) -> Bot:
+    if request.param == "embedded":
+        return Bot(data_dir=tmp_path)
+    url = request.getfixturevalue("chroma_url")
+    # A collection of its own: the server may be shared with other tests (or CI runs).
+    return Bot(data_dir=tmp_path, chroma_url=url, collection=f"t_{uuid.uuid4().hex[:12]}")
+
+
+def test_ingest_ask_delete(any_bot: Bot) -> None:
+    report = any_bot.ingest([SEED, REPO / "samples"])
+    assert len(report.added) == 5 and any_bot.ingest([SEED]).unchanged
+    who = any_bot.ask("Who attends the summit?")
+    assert who.answerable and "Trump" in who.text
+    target = any_bot.ask("What is the spending target?")
+    assert "3.5" in target.text and ("2032" in target.text or "GDP" in target.text)
+    assert not any_bot.ask("Who won the 1966 World Cup final?").answerable
+    riverton = next(a for a in any_bot.articles() if "Riverton" in a.title)
+    assert any_bot.delete(riverton.id) and not any_bot.delete(riverton.id)
+    assert all("Riverton" not in c.title for c in any_bot.ask("How many bicycles will Riverton have?").citations)
+
+
+def test_chat_endpoint(any_bot: Bot) -> None:
+    any_bot.ingest([SEED])
+    client = TestClient(create_app(bot=any_bot))
+    first = client.post("/v1/chat", json={"message": "Who attends the NATO summit?"}).json()
+    follow = client.post("/v1/chat", json={"message": "And when does it start?",
+                                           "conversation_id": first["conversation_id"]}).json()
+    assert "Trump" in first["answer"] and "June" in follow["answer"]
+    streamed = client.post("/v1/chat", json={"message": "What is the spending target?", "stream": True})
+    assert "event: done" in streamed.text and "3.5" in streamed.text
+    assert client.post("/v1/articles", json=article(7)).json()["added"]
+    assert client.get("/v1/articles").json()["total"] == 2
+
+
+def test_workers_sharing_a_server_see_each_others_writes(chroma_url: str, tmp_path: Path) -> None:
+    shared = {"chroma_url": chroma_url, "collection": f"t_{uuid.uuid4().hex[:12]}",
+              "database_url": f"sqlite:///{tmp_path / 'shared.db'}"}
+    one = Bot(data_dir=tmp_path / "one", **shared)
+    two = Bot(data_dir=tmp_path / "two", **shared)
+    two.retriever.recheck_s = 0.0  # a real worker rechecks every second; no need to wait here
+    one.ingest([article(1)])
+    question = "What did the mayor Ada Brandt say about the ferry line in Port Elm 1?"
+    assert "opened" in two.ask(question).text
+    # Same number of chunks, new words: only the shared version tells the other worker.
+    one.ingest([article(1, text="The town of Port Elm 1 closed its ferry line on Monday. Tickets were refunded. "
+                                "The mayor, Ada Brandt, said the boats were sold to a museum in the north.")])
+    assert "closed" in two.ask(question).text
+    assert two.retriever.keyword_index().search("museum", 3)
