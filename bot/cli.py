@@ -42,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the chat server")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1,
+                       help="uvicorn worker processes; with more than one and no NEWSBOT_CHROMA_URL, a local "
+                            "Chroma server is started over the data dir for them to share")
     return parser
 
 
@@ -74,7 +77,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         from bot.server import serve
 
-        serve(settings, args.host, args.port)
+        if args.workers < 1:
+            raise NewsbotError("--workers must be at least 1")
+        serve(settings, args.host, args.port, args.workers)
         return 0
     bot = Bot(settings=settings)
     if args.command == "ingest":

@@ -1,5 +1,6 @@
 """App factory and the uvicorn runner."""
 
+import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -107,10 +108,28 @@ def _jsonable(errors: Any) -> Any:
     return jsonable_encoder(errors, custom_encoder={Exception: str})
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
+def app_factory() -> FastAPI:
+    """For each uvicorn worker process (`uvicorn --factory bot.server.app:app_factory`):
+    settings from the environment."""
+    settings = Settings()
+    configure_logging(settings.log_format)
+    return create_app(settings)
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     import uvicorn
 
     configure_logging(settings.log_format)
-    app = create_app(settings)
-    print(f"newsbot chat: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    address = f"newsbot chat: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)"
+    if workers == 1:
+        app = create_app(settings)
+        print(address, flush=True)
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        return
+    from bot.server.workers import shared_environment
+
+    with shared_environment(settings) as env:
+        print(f"{address}, {workers} workers, Chroma at {env['NEWSBOT_CHROMA_URL']}", flush=True)
+        os.environ.update(env)  # what the worker processes read their settings from
+        uvicorn.run("bot.server.app:app_factory", factory=True, workers=workers, host=host, port=port,
+                    log_level="warning", access_log=False)

@@ -1,6 +1,8 @@
 """Prometheus metrics, one registry per app (so several apps in one process don't clash)."""
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+import os
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess
 
 from bot.models import Answer
 from index.store import IngestReport
@@ -22,6 +24,15 @@ class Metrics:
                                 registry=self.registry)
         self.feedback = Counter("newsbot_feedback", "feedback on answers", ["channel", "value"],
                                 registry=self.registry)
+
+    def exposition_registry(self) -> CollectorRegistry:
+        """What /metrics shows: this process's registry, or, under several workers
+        (prometheus_client's PROMETHEUS_MULTIPROC_DIR), all workers' values merged."""
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            merged = CollectorRegistry()
+            multiprocess.MultiProcessCollector(merged)  # type: ignore[no-untyped-call]
+            return merged
+        return self.registry
 
     def on_answer(self, answer: Answer) -> None:
         self.answers.inc()

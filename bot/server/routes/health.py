@@ -30,4 +30,4 @@ def readyz(bot: BotDep) -> dict[str, str | int]:
             responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}})
 def metrics(request: Request) -> Response:
     """Prometheus metrics: requests and latency per route, answers, refusals, ingested articles."""
-    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(request.app.state.metrics.exposition_registry()), media_type=CONTENT_TYPE_LATEST)

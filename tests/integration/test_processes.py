@@ -1,0 +1,132 @@
+"""Real processes: several uvicorn workers as one service, two ingests at once, and an ingest
+killed with SIGKILL."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot import Bot
+from bot.evaluation import read_jsonl
+from tests.conftest import DEV, REPO, SEED, free_port
+
+WORDLLAMA = {"NEWSBOT_EMBEDDER": "wordllama"}  # the fast static embedder: these tests are about processes
+
+
+def newsbot(*args: str, env: dict[str, str] | None = None) -> list[str]:
+    return [sys.executable, "-m", "bot.cli", *args]
+
+
+def consistent(bot: Bot) -> dict[str, int]:
+    """Every stored article is whole: all its chunks carry one content hash and there are as many
+    as it was cut into. Returns chunks per article."""
+    per_article: dict[str, list[dict[str, object]]] = {}
+    for chunk in bot.store.all_chunks():
+        per_article.setdefault(str(chunk.metadata["article_id"]), []).append(chunk.metadata)
+    for article_id, metas in per_article.items():
+        assert len({m["content_hash"] for m in metas}) == 1, article_id
+        assert len(metas) == metas[0]["n_chunks"], article_id
+        assert sorted(int(str(m["chunk_index"])) for m in metas) == list(range(len(metas))), article_id
+    return {a: len(m) for a, m in per_article.items()}
+
+
+def test_workers_serve_as_one_service(tmp_path: Path) -> None:
+    env = {**os.environ, "NEWSBOT_DATA_DIR": str(tmp_path)}
+    subprocess.run(newsbot("ingest", str(SEED)), env=env, check=True, capture_output=True, timeout=300)
+    port = free_port()
+    server = subprocess.Popen(newsbot("serve", "--port", str(port), "--workers", "2"), env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        banner = server.stdout.readline() if server.stdout else ""
+        assert "2 workers" in banner and "Chroma at http://127.0.0.1:" in banner
+        chroma = banner.rsplit("Chroma at ", 1)[1].strip()
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(base + "/readyz", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        with httpx.Client(base_url=base, timeout=30) as client:
+            assert client.post("/v1/articles", json={
+                "title": "Port Elm ferry", "text": "The Port Elm ferry line reopened on Monday with four boats."
+            }).status_code == 200
+            for _ in range(12):  # both workers answer, from the same store
+                r = client.post("/v1/chat", json={"message": "How many boats does the Port Elm ferry line have?"})
+                assert r.status_code == 200 and "four boats" in r.json()["answer"]
+                assert "3.5" in client.post("/v1/chat", json={"message": "What is the spending target?"}
+                                            ).json()["answer"]
+            metrics = client.get("/metrics").text
+        line = next(x for x in metrics.splitlines()
+                    if x.startswith('newsbot_http_requests_total{method="POST",route="/v1/chat",status="200"}'))
+        assert float(line.rsplit(" ", 1)[1]) == 24.0  # every worker's requests, merged
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(30)
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(chroma + "/api/v2/heartbeat", timeout=2)  # the Chroma it started is gone too
+
+
+def test_two_ingests_at_once_leave_one_copy_of_each_article(chroma_url: str, tmp_path: Path) -> None:
+    articles = read_jsonl(DEV / "articles.jsonl")[:24]
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text("\n".join(json.dumps(a) for a in articles[:16]), encoding="utf-8")
+    second.write_text("\n".join(json.dumps(a) for a in articles[8:]), encoding="utf-8")  # 8 in common
+    env = {**os.environ, **WORDLLAMA, "NEWSBOT_CHROMA_URL": chroma_url,
+           "NEWSBOT_COLLECTION": f"t_{uuid.uuid4().hex[:12]}"}
+    runs = [subprocess.Popen(newsbot("--data-dir", str(tmp_path / name), "ingest", str(path)), env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for name, path in (("one", first), ("two", second))]
+    for run in runs:
+        _out, err = run.communicate(timeout=300)
+        assert run.returncode == 0, err
+    bot = Bot(data_dir=tmp_path / "check", embedder="wordllama", chroma_url=chroma_url,
+              collection=env["NEWSBOT_COLLECTION"])
+    chunks = consistent(bot)
+    assert len(chunks) == 24 and len(bot.articles()) == 24
+
+
+KILLABLE = """
+import sys
+from bot import Bot
+from bot.evaluation import read_jsonl
+from pathlib import Path
+
+bot = Bot(data_dir=sys.argv[1], embedder="wordllama")
+write = bot.store._write
+
+def announced(*args, **kwargs):
+    write(*args, **kwargs)
+    print("batch written", flush=True)
+
+bot.store._write = announced
+bot.ingest(read_jsonl(Path(sys.argv[2])))
+print("finished", flush=True)
+"""
+
+
+def test_an_ingest_killed_midway_leaves_whole_articles_and_a_rerun_completes_it(tmp_path: Path) -> None:
+    source = DEV / "articles.jsonl"
+    data_dir = tmp_path / "data"
+    child = subprocess.Popen([sys.executable, "-c", KILLABLE, str(data_dir), str(source)], cwd=REPO,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "batch written"
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait(30)
+    bot = Bot(data_dir=data_dir, embedder="wordllama")
+    total = len(read_jsonl(source))
+    survived = consistent(bot)
+    assert 0 < len(survived) < total
+    report = bot.ingest([source])
+    assert len(report.added) + len(report.updated) + len(report.unchanged) == total
+    assert sorted(report.unchanged) == sorted(survived)  # what survived whole is kept, the rest written
+    assert len(consistent(bot)) == total
