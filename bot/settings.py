@@ -1,5 +1,6 @@
 """One typed Settings object: arguments, then NEWSBOT_* environment, then .env, then defaults."""
 
+import sys
 from pathlib import Path
 from typing import Literal
 
@@ -7,6 +8,13 @@ from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.chunking import CHUNK_OVERLAP, CHUNK_SIZE
+
+
+def _default_prompts() -> Path:
+    """prompts/ of a checkout (or editable install), else the copies a package install puts
+    under {prefix}/share/newsbot/prompts."""
+    checkout = Path(__file__).resolve().parent.parent / "prompts"
+    return checkout if checkout.is_dir() else Path(sys.prefix) / "share" / "newsbot" / "prompts"
 
 
 class LLMSettings(BaseModel):
@@ -73,7 +81,7 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = "json"
     slack: SlackSettings = SlackSettings()
     webhook: WebhookSettings = WebhookSettings()
-    prompts_dir: Path = Path(__file__).resolve().parent.parent / "prompts"
+    prompts_dir: Path = Field(default_factory=lambda: _default_prompts())
 
     def conversations_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'conversations.db').resolve()}"
