@@ -6,6 +6,7 @@ off (every request does the whole work), and with them on after one pass over th
 (people ask the same questions). Prints numbers; asserts nothing.
 
     .venv/bin/python bench/bench_http.py [--clients 20] [--seconds 30] [--data-dir DIR]
+    .venv/bin/python bench/bench_http.py --workers 1,2,4 [--seconds 15]   # scaling on one Chroma server
 """
 
 import argparse
@@ -31,12 +32,15 @@ SEED_QUESTIONS = ["Who attends the NATO summit?", "What is the spending target?"
                   "How many bicycles will Riverton have?", "Who won the World Cup?"]
 
 
-def start_server(data_dir: Path, port: int, cache: bool) -> subprocess.Popen[bytes]:
+def start_server(data_dir: Path, port: int, cache: bool, workers: int = 1,
+                 chroma_url: str | None = None) -> subprocess.Popen[bytes]:
     env = {**os.environ, "NEWSBOT_LOG_FORMAT": "json"}
     if not cache:
         env |= {"NEWSBOT_ANSWER_CACHE": "0", "NEWSBOT_QUERY_CACHE": "0"}
+    if chroma_url:
+        env["NEWSBOT_CHROMA_URL"] = chroma_url
     cmd = [sys.executable, "-m", "bot.cli", "--data-dir", str(data_dir), "serve", "--host", "127.0.0.1",
-           "--port", str(port)]
+           "--port", str(port), "--workers", str(workers)]
     server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -94,18 +98,49 @@ def ttfb(base: str, questions: list[str], n: int = 100) -> dict[str, float]:
             "stream_total_p50_ms": round(statistics.median(totals), 1)}
 
 
+def scaling(workers: list[int], clients: int, seconds: float, port: int, questions: list[str]) -> None:
+    """Throughput with 1, 2, 4... workers, all on one Chroma server (so only the worker count
+    changes), caches off and on."""
+    from bot.server.workers import chroma_server
+
+    base = f"http://127.0.0.1:{port}"
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp, chroma_server(Path(tmp) / "chroma") as url:
+        loader = Bot(data_dir=Path(tmp) / "loader", chroma_url=url)
+        loader.ingest([REPO / "samples", *read_jsonl(DEV / "articles.jsonl")])
+        for n in workers:
+            row: dict[str, object] = {"workers": n}
+            for cache in (False, True):
+                server = start_server(Path(tmp) / f"w{n}", port, cache, workers=n, chroma_url=url)
+                try:
+                    if cache:
+                        for q in questions:
+                            httpx.post(base + "/v1/chat", json={"message": q}, timeout=30)
+                    row["cache_on" if cache else "cache_off"] = asyncio.run(load(base, questions, clients, seconds))
+                finally:
+                    server.terminate()
+                    server.wait(30)
+            rows.append(row)
+            print(json.dumps(row), file=sys.stderr, flush=True)
+    print(json.dumps({"clients": clients, "seconds": seconds, "cores": os.cpu_count(), "scaling": rows}, indent=2))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--data-dir", type=Path, help="reuse an indexed data dir (made on first use)")
+    parser.add_argument("--workers", help="e.g. 1,2,4: throughput per worker count on one Chroma server instead")
     args = parser.parse_args()
+    questions = SEED_QUESTIONS + [q["question"] for q in read_jsonl(DEV / "questions.jsonl")]
+    if args.workers:
+        scaling([int(w) for w in args.workers.split(",")], args.clients, args.seconds, args.port, questions)
+        return
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="newsbot-bench-"))
     articles = read_jsonl(DEV / "articles.jsonl")
     report = Bot(data_dir=data_dir).ingest([REPO / "samples", *articles])
     print(f"indexed: {report.summary()}", file=sys.stderr)
-    questions = SEED_QUESTIONS + [q["question"] for q in read_jsonl(DEV / "questions.jsonl")]
     base = f"http://127.0.0.1:{args.port}"
     results: dict[str, object] = {"clients": args.clients, "seconds": args.seconds, "questions": len(questions),
                                   "chunks": Bot(data_dir=data_dir).store.count()}

@@ -2,8 +2,11 @@
 
 import math
 import re
-from collections import Counter, defaultdict
+from array import array
+from collections import Counter
 from collections.abc import Callable, Sequence
+
+import numpy as np
 
 from index.store import StoredChunk
 
@@ -39,38 +42,57 @@ def tokenize(text: str) -> list[str]:
 
 
 class KeywordIndex:
-    """An in-memory BM25 (Okapi, k1=1.2, b=0.75) index over chunks."""
+    """An in-memory BM25 (Okapi, k1=1.2, b=0.75) index over chunks, held as compressed postings
+    (per term: chunk numbers and their precomputed BM25 weights), so a query costs a few
+    vectorised additions whatever the number of chunks."""
 
     def __init__(self, chunks: Sequence[StoredChunk], k1: float = 1.2, b: float = 0.75) -> None:
         self.chunks = list(chunks)
         self.k1, self.b = k1, b
-        self._postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        self._lengths: list[int] = []
+        n = len(self.chunks)
+        self.vocabulary: dict[str, int] = {}
+        term_ids, doc_ids, freqs = array("i"), array("i"), array("f")
+        lengths = np.zeros(n, dtype=np.float32)
         for i, chunk in enumerate(self.chunks):
             terms = tokenize(f"{chunk.metadata.get('title', '')}\n{chunk.text}")
-            self._lengths.append(len(terms))
+            lengths[i] = len(terms)
             for term, tf in Counter(terms).items():
-                self._postings[term].append((i, tf))
-        n = len(self.chunks)
-        self._avg = (sum(self._lengths) / n) if n else 0.0
-        self.idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self._postings.items()}
+                term_ids.append(self.vocabulary.setdefault(term, len(self.vocabulary)))
+                doc_ids.append(i)
+                freqs.append(tf)
+        terms_arr = np.frombuffer(term_ids, dtype=np.int32) if term_ids else np.zeros(0, np.int32)
+        order = np.argsort(terms_arr, kind="stable")
+        terms_arr = terms_arr[order]
+        self._docs = (np.frombuffer(doc_ids, dtype=np.int32) if doc_ids else np.zeros(0, np.int32))[order]
+        tf_arr = (np.frombuffer(freqs, dtype=np.float32) if freqs else np.zeros(0, np.float32))[order]
+        df = np.bincount(terms_arr, minlength=len(self.vocabulary))
+        self._offsets = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
+        idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+        avg = float(lengths.mean()) if n else 0.0
+        norm = k1 * (1 - b + b * lengths[self._docs] / (avg or 1.0))
+        self._weights = (idf[terms_arr] * tf_arr * (k1 + 1) / (tf_arr + norm)).astype(np.float32)
+        self.idf: dict[str, float] = dict(zip(self.vocabulary, idf.tolist(), strict=True))
         self.max_idf = math.log(1 + (n + 0.5) / 0.5) if n else 1.0
 
     def search(self, query: str, k: int, allowed: Callable[[StoredChunk], bool] | None = None
                ) -> list[tuple[StoredChunk, float]]:
-        scores: dict[int, float] = defaultdict(float)
+        if k <= 0:
+            return []
+        scores = np.zeros(len(self.chunks), dtype=np.float32)
         for term in set(tokenize(query)):
-            idf = self.idf.get(term)
-            if idf is None:
-                continue
-            for i, tf in self._postings[term]:
-                norm = self.k1 * (1 - self.b + self.b * self._lengths[i] / (self._avg or 1))
-                scores[i] += idf * tf * (self.k1 + 1) / (tf + norm)
-        ranked = sorted(scores.items(), key=lambda item: -item[1])
-        hits = []
-        for i, score in ranked:
-            if allowed is None or allowed(self.chunks[i]):
-                hits.append((self.chunks[i], score))
+            tid = self.vocabulary.get(term)
+            if tid is not None:
+                start, end = self._offsets[tid], self._offsets[tid + 1]
+                scores[self._docs[start:end]] += self._weights[start:end]  # a term's chunks are distinct
+        found = np.flatnonzero(scores)
+        if allowed is None and len(found) > k:
+            found = found[np.argpartition(-scores[found], k - 1)[:k]]
+        ranked = found[np.argsort(-scores[found], kind="stable")]  # ties: earlier chunk first
+        hits: list[tuple[StoredChunk, float]] = []
+        for i in ranked:
+            chunk = self.chunks[i]
+            if allowed is None or allowed(chunk):
+                hits.append((chunk, float(scores[i])))
                 if len(hits) == k:
                     break
         return hits
