@@ -2,7 +2,7 @@
 
 import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,6 +85,7 @@ def _chroma_embedding_function(embeddings: Embeddings) -> Any:
     return NewsbotEmbeddingFunction(embeddings)
 
 
+PAGE = 2000  # rows per read of the whole collection
 _held_dirs: dict[Path, int] = {}  # data dirs this process has locked, with the lock file's descriptor
 
 
@@ -249,18 +250,35 @@ class ChunkStore:
 
     def list_articles(self) -> list[ArticleInfo]:
         """Newest first, then by title."""
-        got = self._collection.get(where={"chunk_index": 0}, include=["metadatas"])
         infos = [ArticleInfo(id=str(m["article_id"]), title=str(m.get("title", "")), url=m.get("url"),
                              published=m.get("published"), source=m.get("source"), chunks=int(m.get("n_chunks", 1)))
-                 for m in (got["metadatas"] or [])]
+                 for _, _, m in self._pages(where={"chunk_index": 0}, documents=False)]
         infos.sort(key=lambda i: i.title)
         infos.sort(key=lambda i: i.published or "", reverse=True)
         return infos
 
     def all_chunks(self) -> list[StoredChunk]:
-        got = self._collection.get(include=["documents", "metadatas"])
-        return [StoredChunk(cid, doc or "", dict(meta or {}))
-                for cid, doc, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False)]
+        return [StoredChunk(cid, doc, meta) for cid, doc, meta in self._pages()]
+
+    def _pages(self, where: Metadata | None = None, documents: bool = True,
+               page: int | None = None) -> Iterator[tuple[str, str, Metadata]]:
+        """Everything matching `where`, a page at a time: one request for all of a large
+        collection overruns SQLite's limit on query variables (seen at ~100k chunks)."""
+        include = ["documents", "metadatas"] if documents else ["metadatas"]
+        page = page or PAGE
+        offset = 0
+        while True:
+            try:
+                got = self._collection.get(where=where, include=include, limit=page, offset=offset)
+            except Exception as exc:
+                raise StoreError(f"reading the store failed: {exc}") from exc
+            ids = got["ids"]
+            docs = got["documents"] if documents and got["documents"] else [""] * len(ids)
+            for cid, doc, meta in zip(ids, docs, got["metadatas"] or [], strict=False):
+                yield cid, doc or "", dict(meta or {})
+            if len(ids) < page:
+                return
+            offset += page
 
     def search(self, vector: Sequence[float], k: int, where: Metadata | None = None) -> list[tuple[StoredChunk, float]]:
         """Nearest chunks by cosine similarity (1 - distance), best first."""

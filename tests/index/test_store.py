@@ -106,3 +106,18 @@ def test_a_second_process_gets_a_clear_error_not_a_shared_embedded_store(tmp_pat
         unlock_dir(tmp_path / "chroma")
     free = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert free.returncode == 0 and "opened" in free.stdout
+
+
+def test_reads_of_the_whole_store_come_in_pages(tmp_path: Path) -> None:
+    from index import store as store_module
+
+    store = ChunkStore(make_client(tmp_path / "chroma"), get_embeddings("wordllama"))
+    store.ingest([Article.model_validate(article(n)) for n in range(1, 8)])
+    ids = [cid for cid, _, _ in store._pages(page=3)]
+    assert len(ids) == len(set(ids)) == store.count() == 7
+    original = store_module.PAGE
+    store_module.PAGE = 2
+    try:
+        assert len(store.all_chunks()) == 7 and len(store.list_articles()) == 7
+    finally:
+        store_module.PAGE = original
