@@ -107,7 +107,8 @@ class HybridRetriever:
     def retrieve(self, question: str, k: int, filters: Filters | None = None) -> list[Passage]:
         vector = self.embed_query(question)
         dense = self.store.search(vector, self.dense_k, chroma_where(filters))
-        keyword = self.keyword_index().search(question, self.keyword_k, lambda c: matches(filters, c)) \
+        allowed = (lambda c: matches(filters, c)) if filters else None
+        keyword = self.keyword_index().search(question, self.keyword_k, allowed) \
             if self.keyword_k else []
         fused: dict[str, Passage] = {}
         for rank, (chunk, similarity) in enumerate(dense):

@@ -282,7 +282,7 @@ class ChunkStore:
 
     def search(self, vector: Sequence[float], k: int, where: Metadata | None = None) -> list[tuple[StoredChunk, float]]:
         """Nearest chunks by cosine similarity (1 - distance), best first."""
-        if k <= 0 or self.count() == 0:
+        if k <= 0:
             return []
         try:
             got = self._collection.query(query_embeddings=[list(vector)], n_results=k, where=where or None,
