@@ -53,9 +53,10 @@ def start_server(data_dir: Path, port: int, cache: bool, workers: int = 1,
     raise SystemExit("the server did not become ready")
 
 
-async def load(base: str, questions: list[str], clients: int, seconds: float) -> dict[str, float]:
+async def load(base: str, questions: list[str], clients: int, seconds: float) -> dict[str, object]:
     latencies: list[float] = []
     errors = 0
+    kinds: dict[str, int] = {}
     cycle = itertools.cycle(questions)
     stop = time.monotonic() + seconds
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
@@ -66,18 +67,20 @@ async def load(base: str, questions: list[str], clients: int, seconds: float) ->
                 started = time.perf_counter()
                 try:
                     r = await client.post("/v1/chat", json={"message": next(cycle)})
-                    ok = r.status_code == 200
-                except httpx.HTTPError:
-                    ok = False
-                if ok:
+                    problem = "" if r.status_code == 200 else f"HTTP {r.status_code}: {r.text[:200]}"
+                except httpx.HTTPError as exc:
+                    problem = f"{type(exc).__name__}: {exc}"
+                if not problem:
                     latencies.append((time.perf_counter() - started) * 1000)
                 else:
                     errors += 1
+                    kinds[problem] = kinds.get(problem, 0) + 1
 
         began = time.monotonic()
         await asyncio.gather(*(worker() for _ in range(clients)))
         elapsed = time.monotonic() - began
-    return {"requests": len(latencies) + errors, "errors": errors, "rps": round(len(latencies) / elapsed, 1),
+    return {"requests": len(latencies) + errors, "errors": errors, **({"error_kinds": kinds} if kinds else {}),
+            "rps": round(len(latencies) / elapsed, 1),
             "p50_ms": round(statistics.median(latencies), 1), "p95_ms": round(percentile(latencies, 0.95), 1),
             "p99_ms": round(percentile(latencies, 0.99), 1)}
 
