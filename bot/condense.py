@@ -2,8 +2,9 @@
 
 With an LLM configured, the model rewrites it through `prompts/condense.txt`. Without one, a
 follow-up (a question that leans on the conversation: a pronoun, "and ...", "what about ...",
-or almost no words of its own) carries the previous question's subject along, which is what
-retrieval and the extractive answerer need; a question that stands alone is left as it is."""
+or almost no words of its own) gets the rarest words of the latest answered question put in
+place of its pronoun, which is what retrieval and the extractive answerer need; a question that
+stands alone is left as it is."""
 
 import re
 from collections.abc import Callable, Sequence

@@ -62,3 +62,17 @@ def test_missing_extra_names_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     settings = Settings(data_dir=tmp_path, answerer="llm", llm=LLMSettings(provider="anthropic"))
     with pytest.raises(ConfigError, match=r"newsbot\[anthropic\]"):
         Bot(settings=settings)
+
+
+def test_llm_condenses_follow_ups_with_the_condense_prompt(tmp_path: Path) -> None:
+    rewritten = "When does the NATO summit in The Hague start?"
+    with fake_openai(rewritten) as server:
+        bot = llm_bot(tmp_path, server.url)
+        bot.ask("Who attends the NATO summit?", conversation_id="c1")
+        follow = bot.ask("And when does it start?", conversation_id="c1")
+    assert follow.question == rewritten
+    condense = server.requests[1]["messages"][-1]["content"]
+    assert "Standalone question:" in condense and "User: Who attends the NATO summit?" in condense
+    assert "Follow-up question: And when does it start?" in condense
+    answer_prompt = server.requests[2]["messages"][1]["content"]
+    assert rewritten in answer_prompt  # retrieval and the answer use the rewritten question
