@@ -62,12 +62,13 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None) -> Fast
         app.state.slack = SlackService(settings.slack, lambda: app_bot(app), metrics, lambda: app.state.clock())
         app.include_router(slack_router(app.state.slack))
 
-    # Outermost first: every request gets an id and a log line, even one refused for its size.
+    # Each middleware added wraps the ones before it. From the outside in: Observe (every request
+    # gets an id and a log line), CORS (so browsers can read even a 413), then the size limit.
+    app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
                            expose_headers=["X-Request-ID", "Retry-After"])
-    app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
     app.add_middleware(Observe, metrics=metrics)
 
     @app.exception_handler(NewsbotError)
