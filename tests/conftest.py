@@ -3,47 +3,19 @@
 import http.server
 import json
 import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from bot import Bot
+from bot.server.workers import chroma_server
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("NEWSBOT_SHARED_DATA", REPO.parent / "shared" / "data"))
 SEED = SHARED_DATA / "seed" / "nato-hague-summit.txt"
 DEV = SHARED_DATA / "dev_news_qa"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_chroma(path: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """A real `chroma run` server on 127.0.0.1 (the CLI that ships with chromadb)."""
-    port = free_port()
-    chroma = Path(sys.executable).parent / "chroma"
-    server = subprocess.Popen([str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/api/v2/heartbeat", timeout=2).status_code == 200:
-                return server, url
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    server.kill()
-    raise RuntimeError("chroma run did not start")
 
 
 @pytest.fixture(scope="session")
@@ -53,10 +25,8 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if given:
         yield given
         return
-    server, url = start_chroma(tmp_path_factory.mktemp("chroma-server"))
-    yield url
-    server.terminate()
-    server.wait(10)
+    with chroma_server(tmp_path_factory.mktemp("chroma-server") / "chroma") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

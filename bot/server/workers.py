@@ -17,7 +17,7 @@ from bot.settings import Settings
 from index.errors import StoreError
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -27,7 +27,7 @@ def _free_port() -> int:
 def chroma_server(path: Path, timeout_s: float = 60.0) -> Iterator[str]:
     """`chroma run` over `path` on a free loopback port, for as long as the block runs."""
     path.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     chroma = Path(sys.executable).parent / "chroma"
     command = [str(chroma) if chroma.exists() else "chroma", "run", "--path", str(path), "--host", "127.0.0.1",
                "--port", str(port)]

@@ -15,7 +15,8 @@ import pytest
 
 from bot import Bot
 from bot.evaluation import read_jsonl
-from tests.conftest import DEV, REPO, SEED, free_port
+from bot.server.workers import free_port
+from tests.conftest import DEV, REPO, SEED
 
 WORDLLAMA = {"NEWSBOT_EMBEDDER": "wordllama"}  # the fast static embedder: these tests are about processes
 
