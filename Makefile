@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DATA_DIR ?= .newsbot
 
-.PHONY: setup run demo test lint bench eval clean
+.PHONY: setup run demo test lint bench eval train clean
 
 setup: $(VENV)/.installed
 
@@ -28,7 +28,7 @@ demo: setup
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/mypy bot index
+	$(BIN)/mypy bot index train
 
 test: lint
 	$(BIN)/python -m pytest
@@ -38,6 +38,16 @@ eval: setup
 
 bench: setup
 	$(BIN)/python bench/bench_core.py
+
+# Retrains the answer model from ../shared/data (CPU: about half an hour on 2 cores) and puts it in
+# the package; bot/answer_model/MODEL.md records the figures of the shipped one.
+TRAIN_DIR ?= build/train
+train: setup
+	$(BIN)/python -m pip install --quiet -e '.[train]'
+	$(BIN)/python -m train.pairs --out $(TRAIN_DIR)/pairs.jsonl
+	$(BIN)/python -m train.reader --pairs $(TRAIN_DIR)/pairs.jsonl --out $(TRAIN_DIR)/reader
+	$(BIN)/python -m train.calibrate --model $(TRAIN_DIR)/reader
+	cp $(TRAIN_DIR)/reader/reader.int8.onnx $(TRAIN_DIR)/reader/tokenizer.json $(TRAIN_DIR)/reader/calibration.json bot/answer_model/
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR) .pytest_cache .mypy_cache .ruff_cache

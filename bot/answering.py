@@ -51,18 +51,18 @@ class ExtractiveStreamer:
         for pick in extract.picks:
             if pick.passage_rank not in numbers:
                 numbers[pick.passage_rank] = len(citations) + 1
-                quotes = [p.original for p in extract.picks if p.passage_rank == pick.passage_rank]
-                citations.append(citation(numbers[pick.passage_rank], pick.passage, QUOTE_GAP.join(quotes)))
-            pieces.append(cite_in(pick.sentence, numbers[pick.passage_rank]))
+                quotes = [p.candidate.sentence for p in extract.picks if p.passage_rank == pick.passage_rank]
+                citations.append(citation(numbers[pick.passage_rank], pick.candidate.passage, QUOTE_GAP.join(quotes)))
+            pieces.append(cite_in(pick.text, numbers[pick.passage_rank]))
         cited_articles = {c.article_id for c in citations}
         for rank in sorted(extract.best_per_passage):
             if len(citations) >= self.max_citations:
                 break
             best = extract.best_per_passage[rank]
-            related = best.coverage >= 0.5 * extract.picks[0].coverage
+            related = best.coverage >= 0.5 * extract.picks[0].candidate.coverage
             if related and best.passage.article_id not in cited_articles:
                 cited_articles.add(best.passage.article_id)
-                citations.append(citation(len(citations) + 1, best.passage, best.original))
+                citations.append(citation(len(citations) + 1, best.passage, best.sentence))
         return Answer(text=" ".join(pieces), answerable=True, citations=citations)
 
     def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str | Answer]:

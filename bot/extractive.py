@@ -1,144 +1,137 @@
-"""The offline answerer: quote the sentence(s) of the retrieved passages that answer the
-question, or decline. It never writes a word the sources don't contain."""
+"""The offline answerer: the trained reader scores the first stage's best candidate sentences;
+the answer quotes the one it rates highest (two when two both answer), trimmed of side clauses,
+or declines when none is likely enough. It never writes a word the sources don't contain."""
 
+import itertools
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
+from bot.candidates import Candidate, answer_type, candidates, has_type, question_weights, sentences_of
+from bot.reader import Calibration, Reader, Reading, default_reader
 from bot.retrieval import Passage
-from index.chunking import split_sentences
 from index.keyword import tokenize
 
-DECLINE = "The indexed articles don't say."
+__all__ = ["DECLINE", "Extract", "ExtractiveAnswerer", "Pick", "Scored", "features", "scored", "sentences_of",
+           "shorten", "trim"]
 
-_NUMBER_Q = re.compile(
-    r"\bhow (much|many|long|old|far|big|large|tall|high|fast)\b|\bwhat (percentage|percent|number|amount|price|"
-    r"age|rate|share|proportion|fraction)\b|\b(cost|price|worth|paid|pay|sold for|sell for|number of|amount)\b", re.I)
-_DATE_Q = re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|time|decade|century)\b", re.I)
-_NAME_Q = re.compile(r"\bwho(m|se)?\b|\b(which|what) (\w+ )?(company|country|state|city|team|person|man|woman|"
-                     r"group|organi[sz]ation|nation|party|brand|player|singer|actor|artist|leader|agency|"
-                     r"island|region|province|planet|storm|hurricane|airline|retailer|network|name)\b|\bwhere\b",
-                     re.I)
-_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand|million|"
-                     r"billion|trillion|percent|half|third|quarter)\b", re.I)
-_DATE = re.compile(r"\b(19|20)\d\d\b|\b(January|February|March|April|May|June|July|August|September|October|"
-                   r"November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
-                   r"today|tomorrow|yesterday|next (week|month|year))\b")
-_CAPITALISED = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][a-zA-Z’'.-]+")
+DECLINE = "The indexed articles don't say."
+READ = 8  # candidates the reader reads per question: about 400 tokens, the latency budget
 _TRAILING_CLAUSE = re.compile(r",\s+(?=(?:\w+ing|which|while|although|though|whereas|a timeline|according to)\b)")
 
 
 @dataclass
-class Candidate:
-    passage_rank: int
-    passage: Passage
-    sentence: str
-    score: float = 0.0
-    coverage: float = 0.0
-    typed: bool = False
-    terms: set[str] = field(default_factory=set)
-    original: str = ""  # the sentence as the source has it; `sentence` may be trimmed
+class Scored:
+    candidate: Candidate
+    probability: float  # calibrated: that this sentence answers the question
+    span: tuple[int, int] | None = None  # characters of the sentence the reader takes for the answer
 
-    def __post_init__(self) -> None:
-        self.original = self.original or self.sentence
+
+@dataclass
+class Pick:
+    candidate: Candidate
+    probability: float
+    text: str  # the sentence as quoted in the answer: shortened, still a verbatim piece of it
+
+    @property
+    def passage_rank(self) -> int:
+        return self.candidate.passage_rank
 
 
 @dataclass
 class Extract:
-    """The chosen sentences (with the passage each came from), or none when declining."""
+    """The chosen sentences, or none when declining; `best_per_passage` (first-stage) lets
+    the caller cite related coverage."""
 
     answerable: bool
-    picks: list[Candidate]
+    picks: list[Pick]
     best_per_passage: dict[int, Candidate]
+    confidence: float
 
 
-def answer_type(question: str) -> str | None:
-    if _DATE_Q.search(question):
-        return "date"
-    if _NUMBER_Q.search(question):
-        return "number"
-    if _NAME_Q.search(question):
-        return "name"
-    return None
+def features(candidate: Candidate, reading: Reading) -> dict[str, float]:
+    """What the calibration combines: the sentence, its own passage and the question only, never
+    its rank among the store's other passages, so one article gets the same probability in a
+    store of one article or of a hundred thousand. `dense` is the question's embedding
+    similarity to the sentence's passage (used only by calibrations fitted with that embedder)."""
+    return {"logit": reading.logit, "span_score": reading.span_score, "coverage": candidate.coverage,
+            "own_coverage": candidate.own_coverage, "typed": float(candidate.typed),
+            "dense": candidate.passage.dense}
 
 
-def has_type(sentence: str, kind: str | None, question: str) -> bool:
-    """The sentence holds something of the asked-for kind that the question does not."""
-    if kind is None:
-        return False
-    pattern = {"number": _NUMBER, "date": _DATE, "name": _CAPITALISED}[kind]
-    asked = question.lower()
-    return any(m.group(0).lower() not in asked for m in pattern.finditer(sentence))
-
-
-def sentences_of(text: str) -> list[str]:
-    return [s for line in text.split("\n") for s in split_sentences(line)
-            if len(s.split()) >= 4 and s[-1:] in ".!?\"”’)"]
+def scored(found: Sequence[Candidate], readings: Sequence[Reading], cal: Calibration) -> list[Scored]:
+    out = [Scored(c, cal.probability(features(c, r)), r.span) for c, r in zip(found, readings, strict=True)]
+    return sorted(out, key=lambda s: s.probability, reverse=True)
 
 
 class ExtractiveAnswerer:
-    """Scores every sentence of the top passages by how much of the question (IDF-weighted)
-    it and its context cover, whether it holds the kind of thing asked for, and how well its
-    passage ranked; declines when no passage covers enough of the question."""
-
-    def __init__(self, idf: Callable[[str], float], min_support: float = 0.38, dense_center: float = 0.84,
-                 dense_weight: float = 10.0, pair_ratio: float = 0.92, max_words: int = 45) -> None:
-        self.idf = idf
-        self.min_support = min_support
-        self.dense_center, self.dense_weight = dense_center, dense_weight
-        self.pair_ratio = pair_ratio
+    def __init__(self, reader: Reader | None = None, read: int = READ, max_words: int = 45) -> None:
+        self.reader = reader or default_reader()
+        self.read = read
         self.max_words = max_words
 
+    def score(self, question: str, passages: Sequence[Passage]) -> list[Scored]:
+        """The first stage's top candidates with the calibrated probability that each answers."""
+        top = candidates(question, passages)[: self.read]
+        return scored(top, self.reader.read(question, [c.sentence for c in top]), self.reader.calibration)
+
     def extract(self, question: str, passages: Sequence[Passage]) -> Extract:
-        q_terms = set(tokenize(question))
-        weights = {t: self.idf(t) for t in q_terms}
-        total = sum(weights.values()) or 1.0
-        kind = answer_type(question)
-        candidates: list[Candidate] = []
-        article_terms: dict[str, set[str]] = {}
-        for rank, passage in enumerate(passages):
-            title_terms = set(tokenize(str(passage.chunk.metadata.get("title", ""))))
-            passage_terms = set(tokenize(passage.chunk.text)) | title_terms
-            article_terms.setdefault(passage.article_id, set()).update(passage_terms)
-            for sentence in sentences_of(passage.chunk.text):
-                terms = set(tokenize(sentence))
-                mass = sum(w * (1.0 if t in terms else 0.6 if t in title_terms else 0.25 if t in passage_terms else 0.0)
-                           for t, w in weights.items())
-                coverage = mass / total
-                typed = has_type(sentence, kind, question)
-                novel = len(terms - q_terms) >= 2
-                score = (0.3 * coverage + (0.1 if typed else 0.0) + 0.1 / (1 + rank) + 0.1 * passage.dense
-                         - (0.3 if not novel else 0.0))
-                candidates.append(Candidate(rank, passage, sentence, score, coverage, typed, terms))
+        return self.decide(question, self.score(question, passages))
+
+    def decide(self, question: str, ranked: list[Scored]) -> Extract:
         best_per_passage: dict[int, Candidate] = {}
-        for c in candidates:
-            if c.passage_rank not in best_per_passage or c.score > best_per_passage[c.passage_rank].score:
+        for s in ranked:
+            c = s.candidate
+            if c.passage_rank not in best_per_passage or c.first_score > best_per_passage[c.passage_rank].first_score:
                 best_per_passage[c.passage_rank] = c
-        if not candidates or self.support(weights, article_terms, passages) < self.min_support:
-            return Extract(False, [], best_per_passage)
-        candidates.sort(key=lambda c: c.score, reverse=True)
-        for c in candidates[:4]:
-            c.sentence = trim(c.sentence, weights, kind, question)
-        picks = [candidates[0]]
-        for other in candidates[1:4]:
-            if (other.score >= self.pair_ratio * picks[0].score and other.typed
-                    and other.sentence != picks[0].sentence and (other.terms - picks[0].terms)
-                    and len(other.sentence.split()) + len(picks[0].sentence.split()) <= self.max_words):
-                picks.append(other)
+        cal = self.reader.calibration
+        confidence = ranked[0].probability if ranked else 0.0
+        if confidence < cal.decline_below:
+            return Extract(False, [], best_per_passage, confidence)
+        weights = question_weights(question)
+        kind = answer_type(question)
+
+        def quote(s: Scored) -> str:
+            return shorten(trim(s.candidate.sentence, weights, kind, question), s.span, cal.shorten_over)
+
+        first = ranked[0]
+        picks = [Pick(first.candidate, first.probability, quote(first))]
+        for other in ranked[1:3]:
+            text = quote(other)
+            words = len(text.split()) + len(picks[0].text.split())
+            floor = max(cal.decline_below, cal.second_ratio * first.probability)
+            likely = other.probability >= cal.second_above or (cal.second_ratio > 0 and other.probability >= floor)
+            if likely and other.candidate.terms - first.candidate.terms and words <= self.max_words:
+                picks.append(Pick(other.candidate, other.probability, text))
                 break
-        return Extract(True, picks, best_per_passage)
+        return Extract(True, picks, best_per_passage, confidence)
 
 
-    def support(self, weights: dict[str, float], article_terms: dict[str, set[str]],
-                passages: Sequence[Passage]) -> float:
-        """How well the best-matching article covers the question (IDF-weighted share of its
-        terms in the retrieved text of one article), raised or lowered by how close the best
-        passage is in embedding space. Calibrated on the dev set: see README."""
-        total = sum(weights.values()) or 1.0
-        coverage = max((sum(w for t, w in weights.items() if t in terms) / total
-                        for terms in article_terms.values()), default=0.0)
-        dense = max((p.dense for p in passages), default=0.0)
-        return coverage + self.dense_weight * (dense - self.dense_center) if dense else coverage
+_CLAUSE_END = re.compile(r"[,;:](?=\s)|\s[—–]\s")
+
+
+def shorten(sentence: str, span: tuple[int, int] | None, over: int | None, least: int = 8) -> str:
+    """A sentence longer than `over` words is cut to the clauses around the reader's answer
+    span (at least `least` words), so the quote carries the answer and little else."""
+    if over is None or span is None or len(sentence.split()) <= over or span[0] >= len(sentence):
+        return sentence
+    bounds = [0, *(m.end() for m in _CLAUSE_END.finditer(sentence)), len(sentence)]
+    pieces = list(itertools.pairwise(bounds))
+    inside = [i for i, (a, b) in enumerate(pieces) if a < span[1] and b > span[0]]
+    if not inside:
+        return sentence
+    lo, hi = inside[0], inside[-1]
+
+    def words() -> int:
+        return len(sentence[pieces[lo][0]:pieces[hi][1]].split())
+
+    while words() < least and (lo > 0 or hi < len(pieces) - 1):
+        if lo > 0:
+            lo -= 1
+        else:
+            hi += 1
+    text = sentence[pieces[lo][0]:pieces[hi][1]].strip().rstrip(",;:—– ")
+    return text if text[-1:] in ".!?\"”’" else text + "."
 
 
 def trim(sentence: str, weights: dict[str, float], kind: str | None, question: str) -> str:

@@ -11,7 +11,8 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
 from bot.answering import citation
-from bot.extractive import DECLINE, sentences_of
+from bot.candidates import sentences_of
+from bot.extractive import DECLINE
 from bot.models import Answer, Citation
 from bot.retrieval import Passage
 from bot.settings import LLMSettings, Settings

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from bot.cache import LRU
@@ -121,4 +122,17 @@ class HybridRetriever:
             passage.keyword = bm25
         ranked = sorted(fused.values(), key=lambda p: p.published, reverse=True)  # newer wins ties
         ranked.sort(key=lambda p: p.score, reverse=True)
-        return ranked[:k]
+        top = ranked[:k]
+        self._fill_dense(vector, [p for p in top if p.dense == 0.0])
+        return top
+
+    def _fill_dense(self, vector: list[float], passages: list[Passage]) -> None:
+        """Passages only the keyword side found get their similarity too: the answerer weighs
+        it, and it must not depend on whether the passage made the store's vector top-k."""
+        stored = self.store.vectors([p.chunk.id for p in passages])
+        q = np.asarray(vector, dtype=np.float64)
+        for p in passages:
+            v = stored.get(p.chunk.id)
+            if v is not None:
+                d = np.asarray(v, dtype=np.float64)
+                p.dense = float(d @ q / ((np.linalg.norm(d) * np.linalg.norm(q)) or 1.0))

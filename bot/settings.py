@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     passages: int = Field(6, ge=1, le=50, description="fused passages handed to the answerer")
     citations: int = Field(5, ge=1, le=20)
     answerer: Literal["extractive", "llm"] = "extractive"
+    reader_candidates: int = Field(8, ge=1, le=64, description="sentences the answer model reads per question")
     llm: LLMSettings = LLMSettings()
     max_question_chars: int = 2000
     answer_cache: int = Field(1024, ge=0, description="answers kept for repeated questions; 0 turns it off")

@@ -280,6 +280,19 @@ class ChunkStore:
                 return
             offset += page
 
+    def vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
+        """The stored embeddings of these chunks."""
+        if not ids:
+            return {}
+        try:
+            got = self._collection.get(ids=list(ids), include=["embeddings"])
+        except Exception as exc:
+            raise StoreError(f"reading embeddings failed: {exc}") from exc
+        embeddings = got.get("embeddings")
+        if embeddings is None:
+            return {}
+        return {cid: [float(x) for x in vec] for cid, vec in zip(got["ids"], embeddings, strict=False)}
+
     def search(self, vector: Sequence[float], k: int, where: Metadata | None = None) -> list[tuple[StoredChunk, float]]:
         """Nearest chunks by cosine similarity (1 - distance), best first."""
         if k <= 0:

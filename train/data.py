@@ -1,0 +1,115 @@
+"""Training and hold-out data for the reader, read from ../shared/data (never copied here).
+
+train_news_qa is split by week: every fifth week (by date order) is held out for model selection
+and threshold calibration, so no article or story is shared between the two sides. Retrieval is
+simulated with the project's own chunker and BM25 over a week's articles, and candidates come
+from `bot.candidates`, exactly as at ask time.
+"""
+
+import gzip
+import json
+import os
+import random
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.candidates import Candidate, candidates
+from bot.evaluation import contains
+from bot.retrieval import Passage
+from index.articles import Article
+from index.chunking import chunk_article
+from index.keyword import KeywordIndex
+from index.store import StoredChunk
+
+DATA = Path(os.environ.get("NEWSBOT_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+HOLDOUT_EVERY = 5
+PASSAGES = 6  # as Settings.passages
+
+
+@dataclass
+class NewsQuestion:
+    id: str
+    question: str
+    answers: list[str]
+    week: str
+    article_ids: list[str]
+    negative_ids: list[str]
+
+
+def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                yield json.loads(line)
+
+
+def news_questions() -> list[NewsQuestion]:
+    out = []
+    for row in read_jsonl(DATA / "train_news_qa" / "questions.jsonl"):
+        week = row["provenance"]["path"].rsplit("/", 1)[-1].split("_")[0]
+        out.append(NewsQuestion(row["id"], row["question"], [str(a) for a in row["answers"]], week,
+                                row.get("article_ids") or [], row.get("negative_article_ids") or []))
+    return out
+
+
+def split_weeks(questions: list[NewsQuestion]) -> tuple[set[str], set[str]]:
+    weeks = sorted({q.week for q in questions})
+    held = {w for i, w in enumerate(weeks) if i % HOLDOUT_EVERY == HOLDOUT_EVERY - 1}
+    return set(weeks) - held, held
+
+
+def news_articles() -> dict[str, dict[str, Any]]:
+    return {a["article_id"]: a for a in read_jsonl(DATA / "train_news_qa" / "articles.jsonl.gz")}
+
+
+def chunks_of(raw: dict[str, Any]) -> list[StoredChunk]:
+    try:
+        article = Article(id=raw["article_id"], title=raw.get("title") or "", text=raw["text"])
+    except ValueError:  # nothing left once cleaned (a scraped page of captions only)
+        return []
+    return [StoredChunk(c.id, c.text, c.metadata) for c in chunk_article(article)]
+
+
+class WeekPools:
+    """Per week: the chunks of every article its questions name, and a BM25 index over them."""
+
+    def __init__(self, questions: list[NewsQuestion], articles: dict[str, dict[str, Any]]) -> None:
+        by_week: dict[str, set[str]] = defaultdict(set)
+        for q in questions:
+            by_week[q.week].update(a for a in q.article_ids + q.negative_ids if a in articles)
+        self.chunks: dict[str, list[StoredChunk]] = {}
+        self.index: dict[str, KeywordIndex] = {}
+        for week, ids in by_week.items():
+            chunks = [c for a in sorted(ids) for c in chunks_of(articles[a])]
+            self.chunks[week] = chunks
+            self.index[week] = KeywordIndex(chunks)
+
+    def retrieve(self, question: str, week: str, k: int = PASSAGES) -> list[Passage]:
+        return [Passage(chunk, score) for chunk, score in self.index[week].search(question, k)]
+
+
+def labelled(question: str, passages: list[Passage], answers: list[str], limit: int
+             ) -> list[tuple[Candidate, bool]]:
+    return [(c, any(contains(c.sentence, a) for a in answers)) for c in candidates(question, passages)[:limit]]
+
+
+def squad_items() -> Iterator[tuple[str, Passage, list[str]]]:
+    """(question, its paragraph as a passage, gold answer texts; empty when unanswerable)."""
+    data = json.loads((DATA / "squad2" / "dev-v2.0-half.json").read_text(encoding="utf-8"))
+    for article in data["data"]:
+        for p_no, paragraph in enumerate(article["paragraphs"]):
+            chunk = StoredChunk(f"{article['title']}:{p_no}", paragraph["context"],
+                                {"article_id": article["title"], "title": article["title"].replace("_", " ")})
+            for qa in paragraph["qas"]:
+                answers = [] if qa.get("is_impossible") else sorted({a["text"] for a in qa["answers"]})
+                yield qa["question"], Passage(chunk, 0.0), answers
+
+
+def shuffled(items: list[Any], seed: int = 13) -> list[Any]:
+    items = list(items)
+    random.Random(seed).shuffle(items)
+    return items
