@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DATA_DIR ?= .newsbot
 
-.PHONY: setup run demo test lint bench eval train clean
+.PHONY: setup browser run demo test lint bench eval train clean
 
 setup: $(VENV)/.installed
 
@@ -30,7 +30,18 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy bot index train
 
-test: lint
+# The chat page is tested in Debian's headless Chromium (never a browser download).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  sudo_=""; [ "$$(id -u)" -eq 0 ] || sudo_="sudo"; \
+	  echo "installing Debian's chromium for the page tests"; \
+	  $$sudo_ apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo_ apt-get install -y -qq chromium chromium-driver >/dev/null \
+	  || { echo "could not install chromium: install the Debian package 'chromium' and rerun"; exit 1; }; \
+	fi
+
+# The Chroma-server integration tests start their own `chroma run` (tests/conftest.py) unless
+# NEWSBOT_TEST_CHROMA_URL names one.
+test: lint browser
 	$(BIN)/python -m pytest
 
 eval: setup
