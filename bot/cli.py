@@ -2,18 +2,26 @@
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from pydantic import ValidationError
+
+from bot.models import Answer
 from bot.settings import Settings
 from index.errors import NewsbotError
+from index.store import IngestReport
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsbot", description="Ask questions about news articles.")
     parser.add_argument("--data-dir", type=Path,
                         help="where the store lives (default: $NEWSBOT_DATA_DIR or ./.newsbot)")
+    parser.add_argument("--url", default=os.environ.get("NEWSBOT_URL") or None,
+                        help="ingest, ask and articles through the newsbot server at this URL instead of opening "
+                             "the store (default: $NEWSBOT_URL); API key from $NEWSBOT_API_KEY")
     sub = parser.add_subparsers(dest="command", required=True)
 
     ingest = sub.add_parser("ingest", help="add or update articles from files, directories or URLs")
@@ -51,14 +59,31 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
+        try:
+            settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
+        except ValidationError as exc:
+            print(f"newsbot: error: invalid settings: {_settings_problem(exc)}", file=sys.stderr)
+            return 2
         return _run(args, settings)
     except NewsbotError as exc:
         print(f"newsbot: error: {exc}", file=sys.stderr)
         return 1
-    except ValueError as exc:  # settings validation
-        print(f"newsbot: error: {exc}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt:
+        print("newsbot: interrupted (articles written so far are kept whole)", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader of our output went away (`| head`): nothing more to say, and nowhere to say it.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _settings_problem(exc: ValidationError) -> str:
+    """One line per problem, named as the environment variable that sets it."""
+    problems = []
+    for error in exc.errors():
+        name = "NEWSBOT_" + "__".join(str(part) for part in error["loc"]).upper() if error["loc"] else "settings"
+        problems.append(f"{name}: {str(error['msg']).removeprefix('Value error, ')}")
+    return "; ".join(problems)
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -81,35 +106,55 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             raise NewsbotError("--workers must be at least 1")
         serve(settings, args.host, args.port, args.workers)
         return 0
+    if args.url:
+        from bot.cli_remote import run
+
+        code, result = run(args, args.url)
+        return _show(args, code, result)
     bot = Bot(settings=settings)
     if args.command == "ingest":
         ingested = bot.ingest(args.sources, on_error="skip" if args.skip_errors else "raise",
                               progress=sys.stderr.isatty())
-        for _source, message in ingested.failed:
-            print(f"newsbot: failed: {message}", file=sys.stderr)
-        print(ingested.summary())
-        return 1 if ingested.failed else 0
+        return _show(args, 1 if ingested.failed else 0, ingested)
     if args.command == "ask":
         filters = {k: v for k, v in {"source": args.source, "published_after": args.after,
                                      "published_before": args.before}.items() if v}
         answer = bot.ask(args.question, filters=filters or None)
+        if not answer.answerable and bot.store.count() == 0:
+            raise NewsbotError(f"the store in {settings.data_dir} holds no articles: add some with "
+                               "`newsbot ingest FILE_OR_URL...` (or pass the right --data-dir)")
+        return _show(args, 0, answer)
+    if args.action == "list":
+        return _show(args, 0, bot.articles())
+    if not bot.delete(args.article_id):
+        return _show(args, 1, f"no article with id {args.article_id!r}")
+    return _show(args, 0, f"deleted {args.article_id}")
+
+
+def _show(args: argparse.Namespace, code: int, result: object) -> int:
+    """Print a command's result the same way whether it ran here or through a server."""
+    if isinstance(result, IngestReport):
+        for _source, message in result.failed:
+            print(f"newsbot: failed: {message}", file=sys.stderr)
+        print(result.summary())
+    elif isinstance(result, Answer):
+        for warning in result.warnings:
+            print(f"newsbot: warning: {warning}", file=sys.stderr)
         if args.json:
-            print(answer.model_dump_json(indent=2))
+            print(result.model_dump_json(indent=2))
         else:
-            print(answer.text)
-            for c in answer.citations:
+            print(result.text)
+            for c in result.citations:
                 when = f", {c.published[:10]}" if c.published else ""
                 print(f"  [{c.n}] {c.title or c.article_id}{when}{' ' + c.url if c.url else ''}\n      “{c.quote}”")
-        return 0
-    if args.action == "list":
-        for info in bot.articles():
+    elif isinstance(result, list):
+        for info in result:
             print(f"{info.id}\t{(info.published or '')[:10]}\t{info.source or ''}\t{info.title}")
-        return 0
-    if not bot.delete(args.article_id):
-        print(f"newsbot: error: no article with id {args.article_id!r}", file=sys.stderr)
-        return 1
-    print(f"deleted {args.article_id}")
-    return 0
+    elif code:
+        print(f"newsbot: error: {result}", file=sys.stderr)
+    else:
+        print(result)
+    return code
 
 
 if __name__ == "__main__":

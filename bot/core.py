@@ -21,7 +21,7 @@ from bot.settings import Settings
 from index.articles import Article
 from index.embeddings import get_embeddings
 from index.errors import AnswerError, IngestError
-from index.loaders import Source, load_sources
+from index.loaders import Source, expand_sources, load_sources
 from index.store import ArticleInfo, ChunkStore, IngestReport, make_client
 
 StreamItem = DeltaEvent | CitationsEvent | DoneEvent
@@ -98,9 +98,9 @@ class Bot:
         items: list[Source] = [sources] if isinstance(sources, str | Path | dict | Article) else list(sources)
         report = IngestReport()
         articles: list[Article] = []
-        for source in items:
+        for source in expand_sources(items):  # one file at a time: a bad one costs only itself
             try:
-                articles.extend(load_sources([source]))
+                articles += list(load_sources([source]))  # whole or nothing per source
             except IngestError as exc:
                 if on_error == "raise":
                     raise
@@ -150,7 +150,10 @@ class Bot:
             try:
                 return Filters.model_validate(filters)
             except ValidationError as exc:
-                raise AnswerError(f"invalid filters: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") from exc
+                first = exc.errors()[0]
+                where = ".".join(map(str, first["loc"])) or "filters"
+                message = str(first["msg"]).removeprefix("Value error, ")
+                raise AnswerError(f"invalid filters: {where}: {message}") from exc
         return filters
 
     def retrieve(self, question: str, filters: Filters | dict[str, Any] | None = None) -> list[Passage]:
@@ -166,18 +169,33 @@ class Bot:
     def _produce(self, inputs: dict[str, Any]) -> Iterator[str | Answer]:
         """Answer text as it comes, then the Answer. The same question over the same stored
         chunks (and filters) is answered from the cache, streamed the same way."""
-        filters: Filters | None = inputs["filters"]
+        filters, warnings = self._resolve_sources(inputs["filters"])
         key = (inputs["standalone"], filters.model_dump_json() if filters else "", self.retriever.signature())
         cached = self._answers.get(key)
         if cached is not None:
             yield from _WORDS.findall(cached.text)
-            yield cached
+            yield _warned(cached, warnings)
             return
         passages = self.retrieve(inputs["standalone"], filters)
         for item in self.answerer.stream(inputs["standalone"], passages):
             if isinstance(item, Answer):
+                if filters and not passages:
+                    item = _warned(item, ["no stored article matches the filters"])
                 self._answers.put(key, item)
+                item = _warned(item, warnings)
             yield item
+
+    def _resolve_sources(self, filters: Filters | None) -> tuple[Filters | None, list[str]]:
+        """Source names match whatever their case ("reuters" finds "Reuters"); a name no stored
+        article carries is named in a warning rather than silently matching nothing."""
+        if filters is None or not filters.source:
+            return filters, []
+        stored = self.retriever.keyword_index().sources
+        names = sorted({s for wanted in filters.source for s in stored.get(wanted.casefold(), ())})
+        unknown = [w for w in filters.source if w.casefold() not in stored]
+        warnings = [f"no stored article has the source {w!r}" for w in unknown[:5]]
+        # An empty list would mean "no source filter": keep the unmatched names, which match nothing.
+        return filters.model_copy(update={"source": names or filters.source}), warnings
 
     def _answer(self, inputs: dict[str, Any]) -> Answer:
         final: Answer | None = None
@@ -217,3 +235,7 @@ class Bot:
 
     def conversation(self, conversation_id: str) -> Conversation | None:
         return self.conversations.get(conversation_id)
+
+
+def _warned(answer: Answer, warnings: list[str]) -> Answer:
+    return answer.model_copy(update={"warnings": [*answer.warnings, *warnings]}) if warnings else answer

@@ -1,9 +1,11 @@
 """Public data types, shared by the in-process Bot, the HTTP API and the SDK."""
 
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from index.dates import parse_date
 
 
 class Citation(BaseModel):
@@ -42,17 +44,9 @@ class Filters(BaseModel):
 
     @field_validator("published_after", "published_before", mode="before")
     @classmethod
-    def _dates(cls, value: object) -> object:
-        if isinstance(value, date) and not isinstance(value, datetime):
-            return datetime(value.year, value.month, value.day, tzinfo=UTC)
-        if isinstance(value, str) and len(value) == 10:
-            return value + "T00:00:00+00:00"
-        return value
-
-    @field_validator("published_after", "published_before")
-    @classmethod
-    def _utc(cls, value: datetime | None) -> datetime | None:
-        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+    def _dates(cls, value: object, info: ValidationInfo) -> datetime | None:
+        # A bare day is inclusive at both ends: "before 2025-06-03" keeps the whole of that day.
+        return parse_date(value, end_of_day=info.field_name == "published_before")
 
     @field_validator("source", "article_id", mode="before")
     @classmethod

@@ -1,12 +1,13 @@
 """The Article model: what every loader produces and the store keeps."""
 
 import hashlib
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError, field_validator, model_validator
 
 from index.clean import html_to_text, normalise_text, strip_furniture
+from index.dates import parse_date
 from index.errors import IngestError
 
 
@@ -22,19 +23,8 @@ class Article(BaseModel):
 
     @field_validator("published", mode="before")
     @classmethod
-    def _parse_published(cls, value: Any) -> Any:
-        if value in (None, ""):
-            return None
-        if isinstance(value, date) and not isinstance(value, datetime):
-            return datetime(value.year, value.month, value.day, tzinfo=UTC)
-        return value
-
-    @field_validator("published")
-    @classmethod
-    def _utc(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
+    def _parse_published(cls, value: Any) -> datetime | None:
+        return parse_date(value)
 
     @model_validator(mode="after")
     def _normalise(self) -> "Article":
@@ -61,21 +51,37 @@ def article_id(url: str | None, title: str, text: str) -> str:
     return "c" + hashlib.sha256(f"{title}\n{text}".encode()).hexdigest()[:15]
 
 
+# Other names real exports use for the same fields (trafilatura --json, feeds, CMS dumps), in the
+# order they are tried; the first present wins, and the documented name always wins.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "id": ("article_id",),
+    "url": ("link",),
+    "published": ("date", "published_at", "pubDate", "datePublished"),
+    "source": ("sitename", "source-hostname", "hostname"),
+    "text": ("raw_text", "content", "body"),
+}
+
+
 def article_from_dict(data: dict[str, Any], where: str) -> Article:
     """Build an Article from the documented JSON shape; `where` names it in errors."""
     if not isinstance(data, dict):
         raise IngestError("an article must be a JSON object", where)
-    fields = dict(data)
-    if "article_id" in fields and "id" not in fields:
-        fields["id"] = fields.pop("article_id")
+    fields = {k: v for k, v in data.items() if v is not None and v != ""}  # null means "not given"
+    if isinstance(fields.get("source"), str) and fields["source"].startswith(("http://", "https://")):
+        fields.setdefault("url", fields.pop("source"))  # trafilatura's JSON puts the page URL in "source"
+    for name, aliases in ALIASES.items():
+        for alias in aliases:
+            if name not in fields and alias in fields:
+                fields[name] = fields[alias]
     html = fields.pop("html", None)
     if not fields.get("text") and html:
         fields["text"] = html_to_text(str(html))
     known = {k: fields[k] for k in ("id", "title", "text", "url", "published", "source") if k in fields}
-    if known.get("id") is not None:
+    if "id" in known:
         known["id"] = str(known["id"])
     try:
         return Article(**known)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'article'}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'article'}: "
+                             f"{str(e['msg']).removeprefix('Value error, ')}" for e in exc.errors())
         raise IngestError(problems, where) from exc

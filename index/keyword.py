@@ -49,6 +49,10 @@ class KeywordIndex:
     def __init__(self, chunks: Sequence[StoredChunk], k1: float = 1.2, b: float = 0.75) -> None:
         self.chunks = list(chunks)
         self.k1, self.b = k1, b
+        self.sources: dict[str, set[str]] = {}  # case-folded source name -> the spellings stored
+        for chunk in self.chunks:
+            if source := chunk.metadata.get("source"):
+                self.sources.setdefault(str(source).casefold(), set()).add(str(source))
         n = len(self.chunks)
         self.vocabulary: dict[str, int] = {}
         term_ids, doc_ids, freqs = array("i"), array("i"), array("f")

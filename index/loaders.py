@@ -1,6 +1,7 @@
 """Turn files, URLs, feeds and dicts into Articles. Every failure is an IngestError."""
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,23 +17,34 @@ FEED_SUFFIXES = {".rss", ".atom", ".xml"}
 SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | FEED_SUFFIXES | {".json", ".jsonl"}
 
 
+_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]+://")  # ftp://, file://, s3:// ... (not C:\\ on Windows)
+
+
+def expand_sources(sources: Iterable[Source]) -> Iterator[Source]:
+    """The sources with each directory replaced by its files of known types, so that a caller
+    can load (and fail) one file at a time."""
+    for source in sources:
+        if isinstance(source, str | Path) and not str(source).startswith(("http://", "https://")) \
+                and Path(source).is_dir():
+            yield from (child for child in sorted(Path(source).rglob("*"))
+                        if child.is_file() and child.suffix.lower() in SUFFIXES)
+        else:
+            yield source
+
+
 def load_sources(sources: Iterable[Source], url_timeout: float = 10.0) -> Iterator[Article]:
     """Articles from each source in order; directories are walked for known file types."""
-    for source in sources:
+    for source in expand_sources(sources):
         if isinstance(source, Article):
             yield source
         elif isinstance(source, dict):
             yield article_from_dict(source, "article")
         elif isinstance(source, str) and source.startswith(("http://", "https://")):
             yield from load_url(source, url_timeout)
+        elif isinstance(source, str) and _SCHEME.match(source):
+            raise IngestError("only http:// and https:// URLs can be fetched", source[:200])
         else:
-            path = Path(source)
-            if path.is_dir():
-                for child in sorted(path.rglob("*")):
-                    if child.is_file() and child.suffix.lower() in SUFFIXES:
-                        yield from load_file(child)
-            else:
-                yield from load_file(path)
+            yield from load_file(Path(source))
 
 
 def load_file(path: Path) -> list[Article]:

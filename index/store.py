@@ -107,8 +107,9 @@ def lock_dir(path: Path) -> None:
     except BlockingIOError as exc:
         holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
         os.close(fd)
-        raise StoreError(f"the store in {path} is in use by another process (pid {holder}); ingest through that "
-                         "server's API, or run a Chroma server and set NEWSBOT_CHROMA_URL to share it") from exc
+        raise StoreError(f"the store in {path} is in use by another process (pid {holder}); to work through "
+                         "that server, pass --url http://HOST:PORT (or set NEWSBOT_URL) to the newsbot CLI, use "
+                         "its API, or run a Chroma server and set NEWSBOT_CHROMA_URL to share the store") from exc
     os.ftruncate(fd, 0)
     os.pwrite(fd, str(os.getpid()).encode(), 0)
     _held_dirs[key] = fd

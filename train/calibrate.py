@@ -13,6 +13,7 @@ shipped calibration is fitted on all held-out weeks.
 """
 
 import argparse
+import dataclasses
 import json
 import pickle
 import statistics
@@ -89,6 +90,12 @@ def read_cases(model: Path, limit: int | None = None) -> list[Case]:
         if n % 50 == 0:
             print(json.dumps({"read": n, "of": len(held_q)}), flush=True)
     return cases
+
+
+def reread(cases: list[Case], model: Path) -> list[Case]:
+    """The same held-out cases (retrieval, dense similarity, candidates) read by another model."""
+    reader = Reader(model, calibration=Calibration({}, 0.0, 0.0, 1.0))
+    return [dataclasses.replace(c, readings=reader.read(c.question, [t.sentence for t in c.cands])) for c in cases]
 
 
 def add_dense(questions: list[NewsQuestion], retrieved: dict[tuple[str, str], list[Passage]]) -> None:
@@ -204,12 +211,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", type=Path, default=Path("build/train/reader"))
     parser.add_argument("--cases", type=Path, help="reuse the cases a previous run saved")
+    parser.add_argument("--reread", action="store_true",
+                        help="with --cases: keep their retrieval and candidates, read them anew with --model")
     parser.add_argument("--limit", type=int, help="read only the first N held-out questions (a smoke test)")
     parser.add_argument("--out", type=Path, help="where to write calibration.json (default: beside the model)")
     args = parser.parse_args()
     cache = args.cases or args.model / "holdout_cases.pkl"
     if args.cases:
         cases = pickle.loads(cache.read_bytes())
+        if args.reread:
+            cases = reread(cases, args.model)
+            (args.model / "holdout_cases.pkl").write_bytes(pickle.dumps(cases))
     else:
         cases = read_cases(args.model, args.limit)
         cache.write_bytes(pickle.dumps(cases))

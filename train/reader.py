@@ -112,6 +112,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--init", type=Path, help="start from a previous run's torch/reader.pt (train on from it)")
     args = parser.parse_args()
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
@@ -119,7 +120,10 @@ def main() -> None:
     rows = [json.loads(line) for line in args.pairs.read_text(encoding="utf-8").splitlines() if line.strip()]
     base = base_model_dir(Path(tempfile.gettempdir()) / "newsbot-minilm-base")
     tokenizer = AutoTokenizer.from_pretrained(str(base))
-    model = reader_module(base).to(args.device)  # type: ignore[attr-defined]
+    model = reader_module(base)
+    if args.init:
+        model.load_state_dict(torch.load(args.init, map_location="cpu"))  # type: ignore[attr-defined]
+    model = model.to(args.device)  # type: ignore[attr-defined]
     # The word embeddings stay as trained: they are a third of the weights and most of the
     # optimizer's work on a CPU, and the pairs are too few to improve them.
     model.bert.embeddings.word_embeddings.weight.requires_grad_(False)

@@ -140,8 +140,11 @@ class BaseClient:
             try:
                 seconds = float(after)
             except ValueError:
-                when = email.utils.parsedate_to_datetime(after) if after else None
-                seconds = when.timestamp() - time.time() if when else None
+                try:
+                    when = email.utils.parsedate_to_datetime(after)
+                    seconds = when.timestamp() - time.time()
+                except (TypeError, ValueError, IndexError, OverflowError):  # not a date either: back off as usual
+                    seconds = None
             if seconds is not None and 0 <= seconds <= 60:
                 return seconds
         delay: float = min(INITIAL_DELAY_S * 2**attempt, MAX_DELAY_S)

@@ -77,6 +77,29 @@ def test_filters_restrict_retrieval(bot: Bot) -> None:
         bot.ask("ferry?", filters={"colour": "red"})
 
 
+def test_source_filter_ignores_case_and_says_when_nothing_matches(bot: Bot) -> None:
+    bot.ingest([article(1, source="North Post"), article(2, source="South Post")])
+    north = bot.ask("How much do ferry tickets cost?", filters={"source": "north post"})
+    assert north.answerable and {c.source for c in north.citations} == {"North Post"} and not north.warnings
+    nothing = bot.ask("How much do ferry tickets cost?", filters={"source": ["Reuters", "north post"]})
+    assert {c.source for c in nothing.citations} == {"North Post"}
+    assert nothing.warnings == ["no stored article has the source 'Reuters'"]
+    none = bot.ask("How much do ferry tickets cost?", filters={"source": "Reuters"})
+    assert not none.answerable and not none.citations
+    assert "no stored article has the source 'Reuters'" in none.warnings
+    assert "no stored article matches the filters" in none.warnings
+
+
+def test_a_date_filter_keeps_the_whole_day_it_names(bot: Bot) -> None:
+    bot.ingest([article(1, published="2025-06-03T15:00:00Z"), article(2, published="2025-06-04T09:00:00Z")])
+    answer = bot.ask("How much do ferry tickets cost?", filters={"published_before": "2025-06-03"})
+    assert [c.published[:10] for c in answer.citations if c.published] == ["2025-06-03"]
+    later = bot.ask("How much do ferry tickets cost?", filters={"published_after": "2025-06-04"})
+    assert [c.published[:10] for c in later.citations if c.published] == ["2025-06-04"]
+    with pytest.raises(AnswerError, match=r"published_after.*yesterday"):
+        bot.ask("ferry?", filters={"published_after": "yesterday"})
+
+
 def test_failed_ingest_leaves_store_unchanged(bot: Bot, tmp_path: Path) -> None:
     bot.ingest([article(1)])
     before = [a.id for a in bot.articles()]
@@ -87,6 +110,15 @@ def test_failed_ingest_leaves_store_unchanged(bot: Bot, tmp_path: Path) -> None:
     assert [a.id for a in bot.articles()] == before
     report = bot.ingest([article(2), bad], on_error="skip")
     assert len(report.added) == 1 and len(report.failed) == 1
+
+
+def test_skipping_a_bad_file_in_a_directory_keeps_the_files_after_it(bot: Bot, tmp_path: Path) -> None:
+    for n, name in enumerate(["a.txt", "b.json", "c.txt"]):
+        (tmp_path / name).write_text("not json" if name == "b.json" else f"Ferry {n}\n\nThe ferry number {n} sails.")
+    report = bot.ingest([tmp_path], on_error="skip")
+    assert len(report.added) == 2
+    assert sorted(a.title for a in bot.articles()) == ["Ferry 0", "Ferry 2"]
+    assert [Path(where).name for where, _ in report.failed] == ["b.json"]
 
 
 def test_list_and_delete_articles(bot: Bot) -> None:

@@ -41,7 +41,50 @@ def test_errors_exit_non_zero_with_a_message(tmp_path: Path, capsys: pytest.Capt
     assert code == 1 and "empty" in err
 
 
-def test_console_script_runs(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "--data-dir", str(tmp_path), "ask", "Anything?"],
-                            capture_output=True, text=True, cwd=REPO, timeout=120)
-    assert result.returncode == 0 and "don't say" in result.stdout
+def test_console_script_says_when_the_store_is_empty(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "--data-dir", str(tmp_path / "typo"), "ask",
+                             "Anything?"], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert result.returncode == 1 and "holds no articles" in result.stderr and "newsbot ingest" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_closed_pipe_is_not_a_traceback(tmp_path: Path) -> None:
+    data = str(tmp_path / "d")
+    subprocess.run([sys.executable, "-m", "bot.cli", "--data-dir", data, "ingest", str(SEED)], check=True,
+                   capture_output=True, cwd=REPO, timeout=120)
+    ask = subprocess.Popen([sys.executable, "-m", "bot.cli", "--data-dir", data, "ask", "--json",
+                            "What is the spending target?"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+    assert ask.stdout is not None and ask.stderr is not None
+    ask.stdout.close()  # as `| head -0` does: the reader is gone before the answer is written
+    err = ask.stderr.read().decode()
+    assert ask.wait(timeout=120) == 1 and err == ""
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["ask", "ferry?", "--after", "yesterday"], "published_after: cannot read 'yesterday' as a date"),
+    (["ingest", "ftp://example.org/a.html"], "only http:// and https://"),
+])
+def test_bad_arguments_get_one_clear_sentence(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                              args: list[str], message: str) -> None:
+    code, _, err = run(capsys, "--data-dir", str(tmp_path / "d"), *args)
+    assert code == 1 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_llm_answerer_without_a_provider_names_the_setting(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSBOT_ANSWERER", "llm")
+    monkeypatch.delenv("NEWSBOT_LLM__PROVIDER", raising=False)
+    code, _, err = run(capsys, "--data-dir", str(tmp_path), "ask", "Anything?")
+    assert code == 2 and "NEWSBOT_LLM__PROVIDER" in err and "pydantic" not in err and len(err.splitlines()) == 1
+
+
+def test_interrupted_ingest_exits_130_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.core import Bot
+
+    def interrupted(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt  # what Ctrl-C raises in the main thread mid-ingest
+
+    monkeypatch.setattr(Bot, "ingest", interrupted)
+    code, _, err = run(capsys, "--data-dir", str(tmp_path), "ingest", str(SEED))
+    assert code == 130 and "interrupted" in err and len(err.splitlines()) == 1

@@ -121,3 +121,40 @@ def test_unreachable_and_missing_urls(web: tuple[str, dict[str, tuple[int, str, 
         load_url(base + "/nope")
     with pytest.raises(IngestError, match="could not fetch"):
         load_url("http://127.0.0.1:9/closed", timeout=2)
+
+
+@pytest.mark.parametrize(("published", "expected"), [
+    ("2022-06-12", "2022-06-12T00:00:00+00:00"),
+    ("2022/06/12", "2022-06-12T00:00:00+00:00"),
+    ("Sun, 12 Jun 2022 14:30:00 +0200", "2022-06-12T14:30:00+02:00"),
+    ("June 11, 2022", "2022-06-11T00:00:00+00:00"),
+    ("19.01.2020", "2020-01-19T00:00:00+00:00"),
+    ("2022-06-12T10:00:00", "2022-06-12T10:00:00+00:00"),
+])
+def test_published_dates_as_real_data_writes_them(published: str, expected: str) -> None:
+    [a] = load_sources([article(1, published=published)])
+    assert a.published is not None and a.published.isoformat() == expected
+
+
+@pytest.mark.parametrize("published", ["yesterday", "2022-13-45", "x" * 100])
+def test_unreadable_date_names_the_field(published: str) -> None:
+    with pytest.raises(IngestError, match="published"):
+        list(load_sources([article(1, published=published)]))
+
+
+def test_trafilatura_json_fields(tmp_path: Path) -> None:
+    """The record `trafilatura --json` writes: page URL in "source", site in "source-hostname",
+    "id": null."""
+    record = {"title": "Harbour ferry returns", "author": "A. Writer", "hostname": "example.org",
+              "date": "2024-05-06", "fingerprint": "abc", "id": None, "license": None,
+              "source": "https://example.org/ferry", "source-hostname": "Example Gazette",
+              "excerpt": None, "categories": "", "tags": "", "text": "The ferry returned on Monday."}
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps(record))
+    [a] = load_sources([path])
+    assert (a.url, a.source, a.title) == ("https://example.org/ferry", "Example Gazette", "Harbour ferry returns")
+    assert a.published is not None and a.published.isoformat()[:10] == "2024-05-06"
+    assert a.id.startswith("u")  # from the URL, as for any article with one
+    [alias] = load_sources([{"title": "T", "text": "Body text.", "link": "https://x.org/a",
+                             "published_at": "2024-01-02"}])
+    assert alias.url == "https://x.org/a" and alias.published is not None and alias.published.day == 2

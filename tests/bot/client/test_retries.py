@@ -80,6 +80,14 @@ def test_retry_after_is_honoured(flaky: tuple[str, Failing]) -> None:
     assert layer.seen == 2 and time.monotonic() - started >= 1.0
 
 
+def test_a_malformed_retry_after_is_ignored(flaky: tuple[str, Failing]) -> None:
+    url, layer = flaky
+    layer.plan = [(429, {"Retry-After": "soon, maybe"}), (503, {"Retry-After": "Mon, 99 Foo 20x5"})]
+    with Client(url, max_retries=2) as client:
+        assert client.list_articles().total >= 1
+    assert layer.seen == 3
+
+
 def test_no_retry_on_a_bad_request_and_gives_up_after_max_retries(flaky: tuple[str, Failing]) -> None:
     url, layer = flaky
     with Client(url) as client, pytest.raises(BadRequestError) as err:

@@ -1,0 +1,41 @@
+"""The CLI through a running server (`--url`): the server holds the store and its lock."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot import Bot
+from bot.cli import main
+from tests.bot.server.conftest import serve_app
+from tests.conftest import REPO, SEED
+
+
+def test_cli_works_through_a_running_server(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.server import create_app
+
+    data = tmp_path / "served"
+    bot = Bot(data_dir=data)  # holds the store's lock, as `make run` does
+    with serve_app(create_app(bot=bot)) as url:
+        locked = subprocess.run([sys.executable, "-m", "bot.cli", "--data-dir", str(data), "articles", "list"],
+                                capture_output=True, text=True, cwd=REPO, timeout=120)
+        assert locked.returncode == 1 and "--url" in locked.stderr  # the lock error says how to go through
+
+        assert main(["--url", url, "ingest", str(SEED), str(REPO / "samples")]) == 0
+        out, _ = capsys.readouterr()
+        assert "5 added" in out
+        monkeypatch.setenv("NEWSBOT_URL", url)  # the same, from the environment
+        assert main(["ask", "What is the spending target?", "--json"]) == 0
+        answer = json.loads(capsys.readouterr().out)
+        assert answer["answerable"] and "3.5" in answer["text"] and answer["citations"]
+        assert main(["articles", "list"]) == 0
+        lines = capsys.readouterr().out.strip().splitlines()
+        assert len(lines) == 5 == len(bot.articles())
+        article_id = lines[0].split("\t")[0]
+        assert main(["articles", "delete", article_id]) == 0
+        assert main(["articles", "delete", article_id]) == 1
+        assert "no article" in capsys.readouterr().err
+        assert len(bot.articles()) == 4
