@@ -141,11 +141,14 @@ class ConversationStore:
 
     def first_time(self, key: str, keep_s: float = 3600.0) -> bool:
         """True the first time `key` is offered (across processes sharing the database), False
-        after; keys older than `keep_s` are forgotten."""
+        after; keys older than `keep_s` are forgotten. The window belongs to the key's kind (the
+        text before its first ":"), so one caller's short window never prunes another's keys."""
         now = datetime.now(UTC)
+        kind = key.split(":", 1)[0] + ":"
         try:
             with self._write_lock, self.engine.begin() as conn:
-                conn.execute(sa.delete(_seen).where(_seen.c.at < now - timedelta(seconds=keep_s)))
+                conn.execute(sa.delete(_seen).where(_seen.c.key.startswith(kind, autoescape=True),
+                                                    _seen.c.at < now - timedelta(seconds=keep_s)))
                 conn.execute(sa.insert(_seen).values(key=key, at=now))
             return True
         except IntegrityError:

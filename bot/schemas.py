@@ -5,13 +5,15 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from bot.models import Answer, Citation, Filters
+from bot.settings import MAX_MESSAGE_CHARS
 from index.store import ArticleInfo
 
 
 class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    message: str = Field(min_length=1, max_length=2000)
+    message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS,
+                         description="the question; NEWSBOT_MAX_QUESTION_CHARS sets the limit within this")
     conversation_id: str | None = Field(default=None, max_length=100)
     filters: Filters | None = None
     stream: bool = False

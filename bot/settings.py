@@ -17,6 +17,11 @@ def _default_prompts() -> Path:
     return checkout if checkout.is_dir() else Path(sys.prefix) / "share" / "newsbot" / "prompts"
 
 
+# The most any request body may carry as a question, whatever the setting: bounds the work
+# before the setting is checked.
+MAX_MESSAGE_CHARS = 20_000
+
+
 class LLMSettings(BaseModel):
     provider: Literal["openai", "ollama", "anthropic"] | None = None
     model: str = ""
@@ -68,7 +73,8 @@ class Settings(BaseSettings):
     answerer: Literal["extractive", "llm"] = "extractive"
     reader_candidates: int = Field(8, ge=1, le=64, description="sentences the answer model reads per question")
     llm: LLMSettings = LLMSettings()
-    max_question_chars: int = 2000
+    max_question_chars: int = Field(2000, ge=1, le=MAX_MESSAGE_CHARS,
+                                    description="longer questions are refused (HTTP 400, CLI error)")
     answer_cache: int = Field(1024, ge=0, description="answers kept for repeated questions; 0 turns it off")
     query_cache: int = Field(4096, ge=0, description="question embeddings kept; 0 turns it off")
     database_url: str | None = Field(None, description="conversations; default SQLite in the data dir")

@@ -36,3 +36,14 @@ def test_concurrent_first_turns_make_one_conversation(tmp_path: Path) -> None:
         t.join()
     conversation = store.get("c1")
     assert conversation is not None and len(conversation.turns) == 8
+
+
+def test_a_short_dedupe_window_does_not_forget_another_kinds_keys(tmp_path: Path) -> None:
+    path = tmp_path / "c.db"
+    store = ConversationStore(f"sqlite:///{path}")
+    assert store.first_time("slack:Ev1", 3600.0) and store.first_time("webhook:sig1", 900.0)
+    with sqlite3.connect(path) as db:  # both deliveries were seen 20 minutes ago
+        db.execute("UPDATE seen SET at = datetime(at, '-1200 seconds')")
+    assert store.first_time("webhook:sig2", 900.0)  # prunes webhook:sig1, which is past its 900 s
+    assert not store.first_time("slack:Ev1", 3600.0)  # Slack's retry within its hour is still a duplicate
+    assert store.first_time("webhook:sig1", 900.0)

@@ -16,7 +16,7 @@ from bot.core import Bot
 from bot.models import Filters
 from bot.schemas import ChatResponse, ErrorBody, json_body
 from bot.server.deps import BotDep
-from bot.settings import WebhookSettings
+from bot.settings import MAX_MESSAGE_CHARS, WebhookSettings
 from bot.signing import SignatureError, check_fresh, verify, webhook_signature
 from index.errors import NewsbotError
 
@@ -28,7 +28,8 @@ TIMESTAMP, SIGNATURE = "X-Newsbot-Timestamp", "X-Newsbot-Signature"
 class WebhookRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    message: str = Field(min_length=1, max_length=2000)
+    message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS,
+                         description="the question; NEWSBOT_MAX_QUESTION_CHARS sets the limit within this")
     conversation_id: str | None = Field(None, max_length=100, description="yours; created on first use")
     callback_url: HttpUrl | None = None
     filters: Filters | None = None

@@ -1,10 +1,12 @@
 import json
+from pathlib import Path
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from bot import Bot
+from bot.server import create_app
 
 
 def test_chat_answers_with_citations(client: TestClient) -> None:
@@ -70,7 +72,7 @@ def test_unknown_conversation_is_a_404(client: TestClient, app_bot: Bot) -> None
 
 
 @pytest.mark.parametrize(("payload", "code"), [
-    ({"message": ""}, 422), ({"message": "   "}, 400), ({"message": "x" * 2001}, 422),
+    ({"message": ""}, 422), ({"message": "   "}, 400), ({"message": "x" * 2001}, 400), ({"message": "x" * 20_001}, 422),
     ({"message": "hi", "filters": {"colour": "red"}}, 422), ({}, 422),
     ({"message": "hi", "filters": {"published_after": "not a date"}}, 422),
     ({"message": "hi", "stream": "maybe"}, 422),
@@ -92,3 +94,11 @@ def test_health_ready_and_page(client: TestClient) -> None:
     assert ready["status"] == "ready" and ready["chunks"] > 0
     page = client.get("/")
     assert page.status_code == 200 and "newsbot" in page.text and "/v1/chat" in page.text
+
+
+def test_the_question_length_setting_holds_over_http(tmp_path: Path) -> None:
+    bot = Bot(data_dir=tmp_path, max_question_chars=40)
+    client = TestClient(create_app(bot=bot))
+    r = client.post("/v1/chat", json={"message": "What is the spending target of the alliance, in full?"})
+    assert r.status_code == 400 and "longer than 40 characters" in r.json()["detail"]
+    assert client.post("/v1/chat", json={"message": "What is the spending target?"}).status_code == 200
