@@ -5,21 +5,29 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DATA_DIR ?= .newsbot
 
-.PHONY: setup browser run demo test lint bench eval train clean
+.PHONY: setup setup-runtime browser run demo test lint bench eval train clean
 
+# `make run` needs only the runtime (setup-runtime); the dev tools come with `make setup` / `make test`.
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+setup-runtime: $(VENV)/.runtime
+
+$(VENV)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@echo "newsbot is installed in $(VENV)/bin: run '. $(VENV)/bin/activate' to put it on PATH, or call $(BIN)/newsbot"
+	touch $@
+
+$(VENV)/.installed: pyproject.toml $(VENV)/.runtime
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-run: setup
+run: setup-runtime
 	$(BIN)/newsbot --data-dir $(DATA_DIR) ingest samples
 	$(BIN)/newsbot --data-dir $(DATA_DIR) serve --host 127.0.0.1 --port 8000
 
-demo: setup
+demo: setup-runtime
 	$(BIN)/newsbot --data-dir $(DATA_DIR) ingest samples
 	$(BIN)/newsbot --data-dir $(DATA_DIR) ask "Who will attend the NATO summit?"
 	$(BIN)/newsbot --data-dir $(DATA_DIR) ask "What is the spending target?"

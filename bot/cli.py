@@ -10,8 +10,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot.models import Answer
+from bot.schemas import ChatResponse
 from bot.settings import Settings
-from index.errors import NewsbotError
+from index.errors import IngestError, NewsbotError
 from index.store import IngestReport
 
 
@@ -65,6 +66,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"newsbot: error: invalid settings: {_settings_problem(exc)}", file=sys.stderr)
             return 2
         return _run(args, settings)
+    except IngestError as exc:
+        hint = "" if getattr(args, "skip_errors", True) else " (nothing was ingested; --skip-errors ingests the " \
+            "rest and lists what failed)"
+        print(f"newsbot: error: {exc}{hint}", file=sys.stderr)
+        return 1
     except NewsbotError as exc:
         print(f"newsbot: error: {exc}", file=sys.stderr)
         return 1
@@ -140,8 +146,8 @@ def _show(args: argparse.Namespace, code: int, result: object) -> int:
     elif isinstance(result, Answer):
         for warning in result.warnings:
             print(f"newsbot: warning: {warning}", file=sys.stderr)
-        if args.json:
-            print(result.model_dump_json(indent=2))
+        if args.json:  # the HTTP API's field names, so one parser reads both
+            print(ChatResponse.from_answer(result).model_dump_json(indent=2))
         else:
             print(result.text)
             for c in result.citations:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from index.articles import Article, article_from_dict
+from index.charsets import decode
 from index.clean import html_metadata, html_to_text, is_furniture, looks_like_domain, normalise_text
 from index.errors import IngestError
 
@@ -60,7 +61,7 @@ def load_bytes(data: bytes, name: str, where: str | None = None) -> list[Article
     if suffix not in SUFFIXES:
         known = ", ".join(sorted(SUFFIXES))
         raise IngestError(f"unknown file type {suffix or '(none)'}; expected one of {known}", where)
-    text = _decode(data, where)
+    text = decode(data, where, markup=suffix in HTML_SUFFIXES | FEED_SUFFIXES)
     if suffix in TEXT_SUFFIXES:
         return [parse_plain_text(text, where)]
     if suffix in HTML_SUFFIXES:
@@ -70,15 +71,6 @@ def load_bytes(data: bytes, name: str, where: str | None = None) -> list[Article
     if suffix == ".jsonl":
         return parse_jsonl(text, where)
     return parse_feed(text, where)
-
-
-def _decode(data: bytes, where: str) -> str:
-    if b"\x00" in data[:8192]:
-        raise IngestError("binary file, not text", where)
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise IngestError(f"not UTF-8 text (byte {exc.start})", where) from exc
 
 
 def parse_plain_text(text: str, where: str, **fields: Any) -> Article:
@@ -189,7 +181,8 @@ def load_url(url: str, timeout: float = 10.0) -> list[Article]:
     except httpx.HTTPError as exc:
         raise IngestError(f"could not fetch the URL ({type(exc).__name__}: {exc})", url) from exc
     kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = response.text
+    body = decode(response.content, url, declared=response.charset_encoding, markup=kind not in
+                  {"text/plain", "text/markdown", "application/json"})
     feed_types = {"application/rss+xml", "application/atom+xml", "application/xml", "text/xml"}
     if kind in feed_types or body.lstrip().startswith("<?xml"):
         return parse_feed(body, url)

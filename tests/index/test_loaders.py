@@ -102,7 +102,6 @@ def test_url_html_and_feed(web: tuple[str, dict[str, tuple[int, str, bytes]]]) -
         ("bad.jsonl", b'{"title": "a", "text": "b"}\n{broken\n', "line 2"),
         ("bad.json", b'{"title": ', "malformed JSON"),
         ("blob.txt", b"\x00\x01\x02binary", "binary"),
-        ("latin.txt", "Caf\u00e9 news\n\nIt opened.".encode("latin-1"), "not UTF-8"),
         ("notes.docx", b"whatever", "unknown file type"),
         ("empty.txt", b"   \n\n", "no text"),
         ("empty.json", b'{"title": "Only a title", "text": "  "}', "no text"),
@@ -158,3 +157,39 @@ def test_trafilatura_json_fields(tmp_path: Path) -> None:
     [alias] = load_sources([{"title": "T", "text": "Body text.", "link": "https://x.org/a",
                              "published_at": "2024-01-02"}])
     assert alias.url == "https://x.org/a" and alias.published is not None and alias.published.day == 2
+
+
+PAGE_1252 = """<html><head><meta charset=windows-1252><title>Caf\u00e9 reopens</title></head><body><article>
+<h1>Caf\u00e9 reopens</h1><p>The caf\u00e9 on Quay Street reopened on Friday \u2013 \u201cat last\u201d, said its owner,
+after a year of repairs to the roof and the kitchen.</p><p>It serves cr\u00e8me br\u00fbl\u00e9e again.</p>
+</article></body></html>"""
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("meta.html", PAGE_1252.encode("cp1252")),
+    ("http-equiv.html", PAGE_1252.replace("<meta charset=windows-1252>", '<meta http-equiv="Content-Type" '
+                                          'content="text/html; charset=ISO-8859-1">').encode("cp1252")),
+    ("bom16.html", PAGE_1252.replace("<meta charset=windows-1252>", "").encode("utf-16")),
+    ("bom8.html", b"\xef\xbb\xbf" + PAGE_1252.replace("windows-1252", "utf-8").encode("utf-8")),
+])
+def test_html_is_read_in_the_charset_it_declares(tmp_path: Path, name: str, content: bytes) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    [a] = load_sources([path])
+    assert a.title == "Caf\u00e9 reopens"
+    assert "\u2013 \u201cat last\u201d" in a.text and "cr\u00e8me br\u00fbl\u00e9e" in a.text
+
+
+def test_undeclared_legacy_text_is_guessed_not_refused(tmp_path: Path) -> None:
+    path = tmp_path / "latin.txt"
+    path.write_bytes("Caf\u00e9 news\n\nThe caf\u00e9 opened on the quay.".encode("latin-1"))
+    [a] = load_sources([path])
+    assert a.title == "Caf\u00e9 news" and "caf\u00e9 opened" in a.text
+
+
+def test_a_url_is_read_in_the_charset_its_server_names(web: tuple[str, dict[str, tuple[int, str, bytes]]]) -> None:
+    base, routes = web
+    routes["/cafe"] = (200, "text/html; charset=windows-1252",
+                       PAGE_1252.replace("<meta charset=windows-1252>", "").encode("cp1252"))
+    [page] = load_url(base + "/cafe")
+    assert page.title == "Caf\u00e9 reopens" and "\u201cat last\u201d" in page.text

@@ -30,7 +30,7 @@ def test_cli_works_through_a_running_server(tmp_path: Path, capsys: pytest.Captu
         monkeypatch.setenv("NEWSBOT_URL", url)  # the same, from the environment
         assert main(["ask", "What is the spending target?", "--json"]) == 0
         answer = json.loads(capsys.readouterr().out)
-        assert answer["answerable"] and "3.5" in answer["text"] and answer["citations"]
+        assert answer["answerable"] and "3.5" in answer["answer"] and answer["citations"]
         assert main(["articles", "list"]) == 0
         lines = capsys.readouterr().out.strip().splitlines()
         assert len(lines) == 5 == len(bot.articles())
