@@ -119,8 +119,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return _show(args, code, result)
     bot = Bot(settings=settings)
     if args.command == "ingest":
-        ingested = bot.ingest(args.sources, on_error="skip" if args.skip_errors else "raise",
-                              progress=sys.stderr.isatty())
+        ingested = bot.ingest(args.sources, on_error="skip" if args.skip_errors else "raise", progress=True)
         return _show(args, 1 if ingested.failed else 0, ingested)
     if args.command == "ask":
         filters = {k: v for k, v in {"source": args.source, "published_after": args.after,

@@ -16,6 +16,7 @@ from bot.condense import CarrySubject, Condenser
 from bot.conversations import Conversation, ConversationStore
 from bot.extractive import ExtractiveAnswerer
 from bot.models import Answer, CitationsEvent, DeltaEvent, DoneEvent, Filters
+from bot.progress import chunk_progress
 from bot.retrieval import HybridRetriever, Passage
 from bot.settings import Settings
 from index.articles import Article
@@ -94,7 +95,8 @@ class Bot:
     def ingest(self, sources: Iterable[Source] | Source, on_error: Literal["raise", "skip"] = "raise",
                progress: bool = False) -> IngestReport:
         """Load every source first; with on_error="raise" one bad source stops the ingest
-        before anything is written, with "skip" it is listed in `report.failed`."""
+        before anything is written, with "skip" it is listed in `report.failed`. With
+        `progress`, chunks embedded so far are reported on stderr."""
         items: list[Source] = [sources] if isinstance(sources, str | Path | dict | Article) else list(sources)
         report = IngestReport()
         articles: list[Article] = []
@@ -105,22 +107,12 @@ class Bot:
                 if on_error == "raise":
                     raise
                 report.failed.append((str(source)[:200], str(exc)))
-        bar = None
-        if progress:
-            from tqdm import tqdm
-
-            bar = tqdm(total=len(articles), unit="article", desc="ingest")
-
-        def advance(_chunks: int) -> None:
-            if bar is not None:
-                bar.update(1)
-
+        report_progress, close_progress = chunk_progress() if progress else (None, lambda: None)
         before = self.store.generation
         try:
-            done = self.store.ingest(articles, progress=advance)
+            done = self.store.ingest(articles, progress=report_progress)
         finally:
-            if bar:
-                bar.close()
+            close_progress()
             if self.store.generation != before:  # also after a failure midway: some articles were written
                 self.conversations.bump(STORE_VERSION)
         done.failed = report.failed

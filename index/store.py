@@ -179,8 +179,10 @@ class ChunkStore:
         return int(self._collection.count())
 
     def ingest(self, articles: Iterable[Article], batch_size: int = 64,
-               progress: Callable[[int], None] | None = None) -> IngestReport:
-        """Upsert articles; unchanged ones cost one metadata lookup and no embedding."""
+               progress: Callable[[int, int], None] | None = None) -> IngestReport:
+        """Upsert articles; unchanged ones cost one metadata lookup and no embedding. Chunks are
+        embedded `batch_size` at a time, each article written as soon as all its chunks are, and
+        `progress(chunks embedded, chunks to embed)` called after every batch."""
         report = IngestReport()
         unique: dict[str, Article] = {}
         for article in articles:
@@ -195,43 +197,40 @@ class ChunkStore:
                 continue
             stale = [cid for cid in existing if cid not in {c.id for c in chunks}]
             pending.append((article, chunks, stale, bool(existing)))
-        batch: list[tuple[Article, list[Chunk], list[str], bool]] = []
-        for item in pending:
-            batch.append(item)
-            if sum(len(c) for _, c, _, _ in batch) >= batch_size:
-                self._write(batch, report, progress)
-                batch = []
-        if batch:
-            self._write(batch, report, progress)
+        total = sum(len(chunks) for _, chunks, _, _ in pending)
+        texts = [c.embed_text for _, chunks, _, _ in pending for c in chunks]
+        vectors: list[list[float]] = []
+        written = offset = 0  # articles of `pending` in the store, and their chunks
+        for start in range(0, total, batch_size):
+            try:
+                vectors += self.embeddings.embed_documents(texts[start : start + batch_size])
+            except Exception as exc:
+                raise StoreError(f"embedding failed: {exc}") from exc
+            while written < len(pending) and offset + len(pending[written][1]) <= len(vectors):
+                article, chunks, stale, existed = pending[written]
+                self._write(article, chunks, vectors[offset : offset + len(chunks)], stale, existed, report)
+                offset += len(chunks)
+                written += 1
+            if progress:
+                progress(len(vectors), total)
         return report
 
-    def _write(self, batch: Sequence[tuple[Article, list[Chunk], list[str], bool]], report: IngestReport,
-               progress: Callable[[int], None] | None) -> None:
-        texts = [c.embed_text for _, chunks, _, _ in batch for c in chunks]
-        try:
-            vectors = self.embeddings.embed_documents(texts)
-        except Exception as exc:
-            raise StoreError(f"embedding failed: {exc}") from exc
-        offset = 0
+    def _write(self, article: Article, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]],
+               stale: list[str], existed: bool, report: IngestReport) -> None:
         with self._lock:
-            for article, chunks, stale, existed in batch:
-                own = vectors[offset : offset + len(chunks)]
-                offset += len(chunks)
-                try:
-                    # One upsert per article, then stale ids: a crash in between leaves chunks
-                    # whose hashes disagree, which the next ingest of the article repairs.
-                    self._collection.upsert(ids=[c.id for c in chunks], embeddings=own,
-                                            documents=[c.text for c in chunks],
-                                            metadatas=[c.metadata for c in chunks])
-                    if stale:
-                        self._collection.delete(ids=stale)
-                except Exception as exc:
-                    raise StoreError(f"writing article {article.id} failed: {exc}") from exc
-                (report.updated if existed else report.added).append(article.id)
-                report.chunks_written += len(chunks)
-                self._generation += 1
-                if progress:
-                    progress(len(chunks))
+            try:
+                # One upsert per article, then stale ids: a crash in between leaves chunks
+                # whose hashes disagree, which the next ingest of the article repairs.
+                self._collection.upsert(ids=[c.id for c in chunks], embeddings=list(vectors),
+                                        documents=[c.text for c in chunks],
+                                        metadatas=[c.metadata for c in chunks])
+                if stale:
+                    self._collection.delete(ids=stale)
+            except Exception as exc:
+                raise StoreError(f"writing article {article.id} failed: {exc}") from exc
+            (report.updated if existed else report.added).append(article.id)
+            report.chunks_written += len(chunks)
+            self._generation += 1
 
     def _existing(self, article_id: str) -> dict[str, Metadata]:
         got = self._collection.get(where={"article_id": article_id}, include=["metadatas"])

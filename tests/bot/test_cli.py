@@ -1,4 +1,5 @@
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,8 +18,9 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 def test_ingest_ask_list_delete(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = str(tmp_path / "d")
-    code, out, _ = run(capsys, "--data-dir", data, "ingest", str(SEED), str(REPO / "samples"))
+    code, out, err = run(capsys, "--data-dir", data, "ingest", str(SEED), str(REPO / "samples"))
     assert code == 0 and "5 added" in out
+    assert re.search(r"ingest: (\d+)/\1 chunks embedded \(100%\)", err)  # progress, also when not a terminal
     code, out, _ = run(capsys, "--data-dir", data, "ask", "What is the spending target?", "--json")
     answer = json.loads(out)
     assert code == 0 and answer["answerable"] and "3.5" in answer["answer"]  # as the HTTP API names it

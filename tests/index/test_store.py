@@ -121,3 +121,17 @@ def test_reads_of_the_whole_store_come_in_pages(tmp_path: Path) -> None:
         assert len(store.all_chunks()) == 7 and len(store.list_articles()) == 7
     finally:
         store_module.PAGE = original
+
+
+def test_each_article_is_written_as_soon_as_its_chunks_are_embedded(tmp_path: Path) -> None:
+    store = store_at(tmp_path)
+    long = [Article(**article(n, text=" ".join(f"Fact {i} about ferry {n} and its town." for i in range(20))))
+            for n in range(3)]
+    seen: list[tuple[int, int, int]] = []  # (embedded, total, articles stored at that moment)
+    report = store.ingest(long, batch_size=4, progress=lambda done, total: seen.append(
+        (done, total, len(store.list_articles()))))
+    total = report.chunks_written
+    assert total > 12 and [s[0] for s in seen] == [min(n, total) for n in range(4, total + 4, 4)]
+    assert all(s[1] == total for s in seen)
+    stored = [s[2] for s in seen]
+    assert stored == sorted(stored) and 0 < stored[len(stored) // 2] < 3 and stored[-1] == 3
