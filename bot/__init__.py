@@ -1,26 +1,54 @@
 """newsbot: ask questions about news articles, get short answers with their sources."""
 
-from bot.client import (
-    APIConnectionError,
-    APIError,
-    APIStatusError,
-    APITimeoutError,
-    AsyncClient,
-    AuthenticationError,
-    BadRequestError,
-    Client,
-    InternalServerError,
-    NotFoundError,
-    RateLimitError,
-)
-from bot.core import Bot
-from bot.models import Answer, Citation, CitationsEvent, DeltaEvent, DoneEvent, ErrorEvent, Filters
-from bot.settings import Settings
-from index.errors import AnswerError, ConfigError, IngestError, NewsbotError, StoreError
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    from bot.client import (
+        APIConnectionError,
+        APIError,
+        APIStatusError,
+        APITimeoutError,
+        AsyncClient,
+        AuthenticationError,
+        BadRequestError,
+        Client,
+        InternalServerError,
+        NotFoundError,
+        RateLimitError,
+    )
+    from bot.core import Bot
+    from bot.models import Answer, Citation, CitationsEvent, DeltaEvent, DoneEvent, ErrorEvent, Filters
+    from bot.settings import Settings
+    from index.errors import AnswerError, ConfigError, IngestError, NewsbotError, StoreError
+
+# Each name is imported on first use (PEP 562): `newsbot ask` or `from bot import Client` then
+# loads only what it needs, not Chroma and LangChain for every command.
+_HOME = {
+    **dict.fromkeys(["APIConnectionError", "APIError", "APIStatusError", "APITimeoutError", "AsyncClient",
+                     "AuthenticationError", "BadRequestError", "Client", "InternalServerError", "NotFoundError",
+                     "RateLimitError"], "bot.client"),
+    "Bot": "bot.core",
+    **dict.fromkeys(["Answer", "Citation", "CitationsEvent", "DeltaEvent", "DoneEvent", "ErrorEvent", "Filters"],
+                    "bot.models"),
+    "Settings": "bot.settings",
+    **dict.fromkeys(["AnswerError", "ConfigError", "IngestError", "NewsbotError", "StoreError"], "index.errors"),
+}
 __all__ = [
     "APIConnectionError", "APIError", "APIStatusError", "APITimeoutError", "Answer", "AnswerError", "AsyncClient",
     "AuthenticationError", "BadRequestError", "Bot", "Citation", "CitationsEvent", "Client", "ConfigError",
     "DeltaEvent", "DoneEvent", "ErrorEvent", "Filters", "IngestError", "InternalServerError", "NewsbotError",
     "NotFoundError", "RateLimitError", "Settings", "StoreError",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        value = getattr(import_module(_HOME[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'bot' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOME])

@@ -13,7 +13,7 @@ from bot.models import Answer
 from bot.schemas import ChatResponse
 from bot.settings import Settings
 from index.errors import IngestError, NewsbotError
-from index.store import IngestReport
+from index.records import IngestReport
 
 
 def _parser() -> argparse.ArgumentParser:

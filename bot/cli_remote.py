@@ -11,7 +11,7 @@ from bot.models import Answer
 from index.articles import Article
 from index.errors import IngestError
 from index.loaders import expand_sources, load_sources
-from index.store import ArticleInfo, IngestReport
+from index.records import ArticleInfo, IngestReport
 
 BATCH = 16  # articles per request: progress shows, and one request's work stays small
 

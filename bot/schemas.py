@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from bot.models import Answer, Citation, Filters
 from bot.settings import MAX_MESSAGE_CHARS
-from index.store import ArticleInfo
+from index.records import ArticleInfo
 
 
 class ChatRequest(BaseModel):

@@ -1,14 +1,39 @@
 """Ingestion: load, clean, chunk, embed and store news articles."""
 
-from index.articles import Article
-from index.chunking import Chunk, chunk_article, split_sentences
-from index.embeddings import get_embeddings
-from index.errors import AnswerError, ConfigError, IngestError, NewsbotError, StoreError
-from index.loaders import load_sources
-from index.store import ArticleInfo, ChunkStore, IngestReport, StoredChunk, make_client
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    from index.articles import Article
+    from index.chunking import Chunk, chunk_article, split_sentences
+    from index.embeddings import get_embeddings
+    from index.errors import AnswerError, ConfigError, IngestError, NewsbotError, StoreError
+    from index.loaders import load_sources
+    from index.store import ArticleInfo, ChunkStore, IngestReport, StoredChunk, make_client
+
+# Imported on first use (PEP 562): `index.errors` alone must not load Chroma.
+_HOME = {
+    "Article": "index.articles",
+    **dict.fromkeys(["Chunk", "chunk_article", "split_sentences"], "index.chunking"),
+    "get_embeddings": "index.embeddings",
+    **dict.fromkeys(["AnswerError", "ConfigError", "IngestError", "NewsbotError", "StoreError"], "index.errors"),
+    "load_sources": "index.loaders",
+    **dict.fromkeys(["ArticleInfo", "ChunkStore", "IngestReport", "StoredChunk", "make_client"], "index.store"),
+}
 __all__ = [
     "AnswerError", "Article", "ArticleInfo", "Chunk", "ChunkStore", "ConfigError", "IngestError",
     "IngestReport", "NewsbotError", "StoreError", "StoredChunk", "chunk_article", "get_embeddings",
     "load_sources", "make_client", "split_sentences",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        value = getattr(import_module(_HOME[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'index' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOME])

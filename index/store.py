@@ -3,7 +3,6 @@
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,43 +12,11 @@ from index.articles import Article
 from index.chunking import CHUNK_OVERLAP, CHUNK_SIZE, Chunk, chunk_article
 from index.embeddings import embedder_name
 from index.errors import StoreError
+from index.records import ArticleInfo, IngestReport, Metadata, StoredChunk
 
-Metadata = dict[str, Any]
+__all__ = ["ArticleInfo", "ChunkStore", "IngestReport", "Metadata", "StoredChunk", "make_client"]
+
 COLLECTION = "newsbot_chunks"
-
-
-@dataclass
-class StoredChunk:
-    id: str
-    text: str
-    metadata: Metadata
-
-    @property
-    def article_id(self) -> str:
-        return str(self.metadata["article_id"])
-
-
-@dataclass
-class ArticleInfo:
-    id: str
-    title: str
-    url: str | None
-    published: str | None
-    source: str | None
-    chunks: int
-
-
-@dataclass
-class IngestReport:
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (source, message)
-    chunks_written: int = 0
-
-    def summary(self) -> str:
-        return (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
-                f"{len(self.failed)} failed ({self.chunks_written} chunks written)")
 
 
 def _chroma_embedding_function(embeddings: Embeddings) -> Any:
