@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 
 from bot.core import Bot
 from bot.schemas import EXTRA_COMPONENTS
@@ -36,8 +37,10 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None) -> Fast
         await run_in_threadpool(app_bot, app)  # load the store and the embedder before serving
         yield
 
-    app = FastAPI(title="newsbot", version="0.1.0", lifespan=lifespan,
-                  description="Short, cited answers to questions about news articles.")
+    # /docs loads Swagger UI from the package (fastapi-offline), never a CDN, so it works on a closed
+    # network. (ReDoc is off: its bundle fetches a logo from a CDN.)
+    app = FastAPIOffline(title="newsbot", version="0.1.0", lifespan=lifespan, static_url="/docs-assets", redoc_url=None,
+                         description="Short, cited answers to questions about news articles.")
     app.state.settings = settings
     app.state.bot = None
     app.state.page_html = PAGE.read_text(encoding="utf-8")

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
 from bot import Bot
 from bot.server import create_app
@@ -81,4 +81,22 @@ def test_declines_and_errors_are_shown_plainly_on_a_phone(browser: Browser, page
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390  # nothing overflows sideways on a phone
     page.screenshot(path=str(Path(ARTIFACTS, "chat-page-phone.png")))
+    page.close()
+
+
+def test_api_docs_render_with_no_network_but_the_server(browser: Browser, page_url: str) -> None:
+    page = browser.new_page()
+    outside: list[str] = []
+
+    def only_loopback(route: Route) -> None:
+        if route.request.url.startswith(page_url):
+            route.continue_()
+        else:  # a CDN: what a closed network does to it
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_loopback)
+    page.goto(page_url + "/docs")
+    expect(page.get_by_text("/v1/chat").first).to_be_visible(timeout=20_000)
+    assert outside == []
     page.close()
