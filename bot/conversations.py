@@ -51,6 +51,7 @@ _feedback = sa.Table(
     sa.Column("channel", sa.String(20), nullable=False),
     sa.Column("user", sa.String(100), nullable=True),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("comment", sa.Text, nullable=True),
 )
 
 
@@ -88,6 +89,7 @@ class ConversationStore:
             if self.engine.dialect.name == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             _metadata.create_all(self.engine)
+            _add_missing_columns(self.engine)
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot open the conversation database: {exc}") from exc
         # SQLite lets one writer in at a time and makes the others sleep and retry (in steps of up
@@ -177,13 +179,18 @@ class ConversationStore:
             found = conn.execute(sa.select(_state.c.value).where(_state.c.key == key)).first()
         return found.value if found else ""
 
-    def add_feedback(self, answer_id: str, value: int, channel: str, user: str | None = None) -> None:
+    def add_feedback(self, answer_id: str, value: int, channel: str, user: str | None = None,
+                     comment: str | None = None) -> None:
         try:
             with self._write_lock, self.engine.begin() as conn:
                 conn.execute(sa.insert(_feedback).values(answer_id=answer_id, value=value, channel=channel,
-                                                         user=user, at=datetime.now(UTC)))
+                                                         user=user, at=datetime.now(UTC), comment=comment))
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot save the feedback: {exc}") from exc
+
+    def has_answer(self, answer_id: str) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(_turns.c.seq).where(_turns.c.id == answer_id)).first() is not None
 
     def feedback(self, answer_id: str) -> list[int]:
         with self.engine.connect() as conn:
@@ -198,3 +205,11 @@ class ConversationStore:
 def _utc(value: datetime) -> datetime:
     # SQLite hands back naive datetimes; every stored time is UTC.
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Columns added since a database was created (create_all makes only missing tables)."""
+    have = {c["name"] for c in sa.inspect(engine).get_columns("feedback")}
+    if "comment" not in have:
+        with engine.begin() as conn:
+            conn.execute(sa.text("ALTER TABLE feedback ADD COLUMN comment TEXT"))

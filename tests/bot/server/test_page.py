@@ -61,8 +61,28 @@ def test_ask_stream_cite_and_follow_up(browser: Browser, page_url: str) -> None:
     ask(page, "What is the spending target?")
     third = page.locator(".turn").nth(2)
     expect(third.locator(".a .text")).to_contain_text("3.5", timeout=20_000)
+    expect(third.locator(".feedback")).to_be_visible()
+    # [n] in the answer links to its card, and the cards under "Sources" are the cited ones
+    link = third.locator(".a .text a").first
+    target = link.get_attribute("href")
+    assert target and third.locator(target).count() == 1
+    assert third.locator(f".cite.source{target}").count() == 1
+    n_cited = len(set(re.findall(r"\[(\d+)\]", third.locator(".a .text").inner_text())))
+    expect(third.locator(".cite.source")).to_have_count(n_cited)
+    # the newest answer is above the fixed input bar, not behind it
+    answer_box, bar = third.locator(".a").bounding_box(), page.locator("form#ask").bounding_box()
+    assert answer_box and bar and answer_box["y"] + answer_box["height"] <= bar["y"] + 1
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "chat-page.png"), full_page=True)
+
+    third.get_by_role("button", name="Helpful", exact=True).click()
+    expect(third.locator(".feedback [role=status]")).to_have_text("Thanks")
+    assert 'newsbot_feedback_total{channel="api",value="up"}' in page.request.get(page_url + "/metrics").text()
+
+    page.reload()  # the conversation survives a reload
+    expect(page.locator(".turn")).to_have_count(3, timeout=20_000)
+    expect(page.locator(".turn").nth(1).locator(".understood")).to_contain_text("NATO summit")
+    expect(page.locator(".turn").nth(2).locator(".a .text")).to_contain_text("3.5")
 
     page.get_by_role("button", name="New conversation").click()
     expect(page.locator(".turn")).to_have_count(0)
@@ -77,10 +97,35 @@ def test_declines_and_errors_are_shown_plainly_on_a_phone(browser: Browser, page
     expect(declined).to_have_class("a declined", timeout=20_000)
     expect(declined.locator(".text")).to_have_text("The indexed articles don't say.")
     ask(page, "x" * 2500)
-    expect(page.locator(".turn").nth(1).locator(".error")).to_contain_text("2000", timeout=20_000)
+    expect(page.locator(".turn").nth(1).locator(".error[role=alert]")).to_contain_text("2000", timeout=20_000)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390  # nothing overflows sideways on a phone
     page.screenshot(path=str(Path(ARTIFACTS, "chat-page-phone.png")))
+    page.close()
+
+
+def test_working_at_once_filters_and_dark_mode(browser: Browser, page_url: str) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, color_scheme="dark")
+    page.goto(page_url)
+    expect(page.locator("#sources option").first).to_be_attached(timeout=20_000)  # the stored sources, offered
+    state = page.evaluate("""() => {
+        document.getElementById('msg').value = 'What is the spending target?';
+        document.getElementById('ask').requestSubmit();
+        const a = document.querySelector('.turn .a');
+        return [document.getElementById('send').disabled, a.getAttribute('aria-busy'), a.textContent,
+                a.getAttribute('aria-live'), document.getElementById('log').getAttribute('aria-live')];
+    }""")
+    assert state == [True, "true", "Working…", "polite", None]  # from the first moment, before any answer
+    expect(page.locator(".turn .a .text")).to_contain_text("3.5", timeout=20_000)
+    expect(page.locator("#send")).to_be_enabled()
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background != "rgb(246, 247, 249)"  # the dark palette follows the system
+    page.locator("details.filters summary").click()
+    page.locator("#f-source").fill("Nobody's Gazette")
+    ask(page, "What is the spending target?")
+    second = page.locator(".turn").nth(1)
+    expect(second.locator(".a")).to_contain_text("no stored article has the source", timeout=20_000)
+    page.screenshot(path=str(ARTIFACTS / "chat-page-dark.png"), full_page=True)
     page.close()
 
 
