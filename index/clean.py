@@ -17,6 +17,24 @@ _FURNITURE = re.compile(
     r"This story has been updated\b|Share this article$|Read more:?$)",
     re.IGNORECASE,
 )
+# Standing lines of news sites' pages, not of their articles: trust statements, letter forms,
+# reader-service links. Written as kinds of lines, not as one site's wording.
+_SITE_LINES = re.compile(
+    r"^(?:Our Standards:|Submit (?:your|a) letter to the editor|Letters? to the editor:?$|"
+    r"(?:Click|Tap) here to\b|Follow us on\b|Support (?:our|independent) journalism\b|"
+    r"(?:Copyright|©)\s*(?:\d{4}|[A-Z])|All rights reserved\.?$|Read our \w+ policy\b)",
+    re.IGNORECASE,
+)
+# Page controls and labels: a line made only of these words is the page's chrome.
+_UI_WORDS = frozenset([
+    "advertisement", "author", "authors", "bookmark", "close", "comment", "comments", "copy", "date", "email",
+    "facebook", "feedback", "follow", "keywords", "link", "linkedin", "listen", "menu", "more", "next",
+    "permalink", "previous", "print", "read", "related", "reply", "save", "search", "share", "subscribe", "tags",
+    "topics", "tweet", "twitter", "whatsapp", "x",
+])
+# A photo credit at the end of a caption or paragraph: "(Credit: Jane Doe / Grist)", "(Photo: AP)".
+_CREDIT_TAIL = re.compile(r"\s*\((?:Photo |Image )?(?:Credit|Photo|Image|Illustration)s?:[^()]{1,120}\)\s*$",
+                          re.IGNORECASE)
 _DOMAIN = re.compile(r"^(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$", re.IGNORECASE)
 
 
@@ -30,7 +48,10 @@ def normalise_text(text: str) -> str:
 
 def is_furniture(line: str) -> bool:
     """A line that belongs to the page around the article, not the article."""
-    if _FURNITURE.search(line):
+    if _FURNITURE.search(line) or _SITE_LINES.search(line):
+        return True
+    words = re.findall(r"[a-z]+", line.lower())
+    if words and len(words) <= 8 and all(w in _UI_WORDS for w in words) and not line.rstrip().endswith("."):
         return True
     # Photo captions end in a credit; real sentences almost never do.
     return len(line) < 1000 and bool(_PHOTO_CREDIT.search(line))
@@ -43,10 +64,14 @@ def looks_like_domain(line: str) -> bool:
 def strip_furniture(text: str) -> str:
     """Drop furniture lines and datelines, keep paragraphs."""
     kept: list[str] = []
+    seen: set[str] = set()
     for line in normalise_text(text).split("\n"):
-        line = _DATELINE.sub("", line)
+        line = _CREDIT_TAIL.sub("", _DATELINE.sub("", line))
         if line and is_furniture(line):
             continue
+        if len(line) > 40 and line in seen:  # a paragraph the page printed twice (a teaser, a repeated box)
+            continue
+        seen.add(line)
         kept.append(line)
     return _BLANKS.sub("\n\n", "\n".join(kept)).strip()
 
@@ -75,3 +100,24 @@ def html_metadata(html: str) -> dict[str, str | None]:
     if meta is None:
         return {}
     return {"title": meta.title, "published": meta.date, "url": meta.url, "source": meta.sitename}
+
+
+_TITLE_PARTS = re.compile(r"\s+[|–—]\s+|\s+-\s+")
+_DATEISH = re.compile(r"^[\d./ -]{6,}$")
+
+
+def clean_title(title: str, site: str | None = None) -> str:
+    """A page title without the site's suffix: "Floods hit Bavaria | DW | 19.01.2020" -> "Floods hit
+    Bavaria". Trailing parts go when they are the site's name, a date, or short labels after a
+    title of at least four words; what stays keeps its own separators."""
+    title = title.strip()
+    names = {site.casefold()} if site else set()
+    while True:
+        cuts = list(_TITLE_PARTS.finditer(title))
+        if not cuts:
+            return title
+        head, tail = title[: cuts[-1].start()].strip(), title[cuts[-1].end() :].strip()
+        if tail.casefold() in names or _DATEISH.match(tail) or (len(tail.split()) <= 3 and len(head.split()) >= 4):
+            title = head
+        else:
+            return title

@@ -8,7 +8,7 @@ from typing import Any
 
 from index.articles import Article, article_from_dict
 from index.charsets import decode
-from index.clean import html_metadata, html_to_text, is_furniture, looks_like_domain, normalise_text
+from index.clean import clean_title, html_metadata, html_to_text, is_furniture, looks_like_domain, normalise_text
 from index.errors import IngestError
 
 Source = str | Path | dict[str, Any] | Article
@@ -110,6 +110,8 @@ def _front_matter(text: str) -> tuple[dict[str, str], str]:
 
 def parse_html(html: str, where: str, **fields: Any) -> Article:
     meta = {k: v for k, v in html_metadata(html).items() if v}
+    if meta.get("title"):
+        meta["title"] = clean_title(str(meta["title"]), meta.get("source"))
     text = html_to_text(html)
     if not text:
         raise IngestError("no article text found in the HTML", where)

@@ -193,3 +193,42 @@ def test_a_url_is_read_in_the_charset_its_server_names(web: tuple[str, dict[str,
                        PAGE_1252.replace("<meta charset=windows-1252>", "").encode("cp1252"))
     [page] = load_url(base + "/cafe")
     assert page.title == "Caf\u00e9 reopens" and "\u201cat last\u201d" in page.text
+
+
+# Written for this test in the shape real news pages take (a site suffix in the title, a
+# label block printed twice, a credit tail on a caption, a trust statement, a letters form).
+FURNISHED = """<html><head><title>River barges return to the Rhine | Weser Kurier | 19.01.2020</title>
+<meta property="og:site_name" content="Weser Kurier"></head><body><article>
+<h1>River barges return to the Rhine</h1>
+<p>Date</p><p>Author</p><p>Keywords</p><p>Feedback</p><p>Print</p><p>Permalink</p>
+<p>Cargo barges returned to the Rhine on Sunday after a week in which low water had stopped them near Kaub.</p>
+<p>A barge passes the Loreley rock on Sunday afternoon (Credit: Ana Ortiz / Weser Kurier)</p>
+<p>Shipping companies said the levels would let boats carry about half their usual load until the spring rains.</p>
+<p>Date</p><p>Author</p><p>Keywords</p><p>Feedback</p><p>Print</p><p>Permalink</p>
+<p>Our Standards: The Weser Kurier Trust Principles.</p>
+<p>Submit your letter to the editor via this form.</p>
+</article></body></html>"""
+
+
+def test_page_furniture_of_other_sites_is_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "barges.html"
+    path.write_text(FURNISHED, encoding="utf-8")
+    [a] = load_sources([path])
+    assert a.title == "River barges return to the Rhine"
+    assert "low water had stopped them near Kaub" in a.text and "half their usual load" in a.text
+    assert "A barge passes the Loreley rock on Sunday afternoon" in a.text
+    for furniture in ("Permalink", "Feedback", "Keywords", "Credit:", "Our Standards", "letter to the editor"):
+        assert furniture not in a.text, furniture
+
+
+@pytest.mark.parametrize(("title", "site", "expected"), [
+    ("Floods hit Bavaria | DW | 19.01.2020", "DW", "Floods hit Bavaria"),
+    ("Senate passes the budget bill - The Daily Ledger", "The Daily Ledger", "Senate passes the budget bill"),
+    ("Storm closes schools across the county – live updates", None, "Storm closes schools across the county"),
+    ("Sao Paulo - Rio de Janeiro rail link opens", None, "Sao Paulo - Rio de Janeiro rail link opens"),
+    ("Brexit", "DW", "Brexit"),
+])
+def test_site_suffixes_leave_titles(title: str, site: str | None, expected: str) -> None:
+    from index.clean import clean_title
+
+    assert clean_title(title, site) == expected
