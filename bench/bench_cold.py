@@ -3,18 +3,24 @@ types it, with where the time goes. Prints numbers; asserts nothing.
 
     .venv/bin/python bench/bench_cold.py [--runs 5]
 
-cold ask = wall time of `newsbot --data-dir D ask Q` from exec to exit; the phases come from one
-more process that times its own imports, opening the Bot, and the first answer.
+cold ask = wall time of `newsbot --data-dir D ask Q` from exec to exit; through the server = the
+same with `--url` while `newsbot serve` holds the store; the phases come from one more process
+that times its own imports, opening the Bot, and the first answer.
 """
 
 import argparse
+import contextlib
 import json
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import httpx
 
 REPO = Path(__file__).resolve().parents[1]
 PHASES = """
@@ -32,6 +38,35 @@ print(json.dumps({"import_cli_s": t1 - t0, "import_core_s": t2 - t1, "open_bot_s
 """
 
 
+def summary(walls: list[float]) -> dict[str, float]:
+    return {"p50": round(statistics.median(walls), 2), "min": round(min(walls), 2), "max": round(max(walls), 2),
+            "runs": len(walls)}
+
+
+@contextlib.contextmanager
+def served(data: str) -> Iterator[str]:
+    """`newsbot serve` over the store on a free loopback port, until it answers /readyz."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([str(Path(sys.executable).parent / "newsbot"), "--data-dir", data, "serve",
+                               "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(url + "/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        httpx.post(url + "/v1/chat", json={"message": "warm up"}, timeout=60)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -46,10 +81,16 @@ def main() -> None:
             subprocess.run([newsbot, "--data-dir", data, "ask", "What is the spending target?"], check=True,
                            capture_output=True)
             walls.append(time.perf_counter() - began)
+        with served(data) as url:  # the same question through a running server (`--url`)
+            remote = []
+            for _ in range(args.runs):
+                began = time.perf_counter()
+                subprocess.run([newsbot, "--url", url, "ask", "What is the spending target?"], check=True,
+                               capture_output=True)
+                remote.append(time.perf_counter() - began)
         phases = subprocess.run([sys.executable, "-c", f"DATA = {data!r}\n{PHASES}"], check=True,
                                 capture_output=True, text=True).stdout
-    print(json.dumps({"cold_ask_s": {"p50": round(statistics.median(walls), 2), "min": round(min(walls), 2),
-                                     "max": round(max(walls), 2), "runs": args.runs},
+    print(json.dumps({"cold_ask_s": summary(walls), "cold_ask_through_server_s": summary(remote),
                       "phases_s": {k: round(v, 2) for k, v in json.loads(phases).items()}}, indent=2))
 
 

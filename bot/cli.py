@@ -93,8 +93,6 @@ def _settings_problem(exc: ValidationError) -> str:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.core import Bot
-
     if args.command == "eval":
         from bot.evaluation import run_eval
 
@@ -117,6 +115,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
         code, result = run(args, args.url)
         return _show(args, code, result)
+    from bot.core import Bot  # Chroma, LangChain and the models: only for commands that open the store
+
     bot = Bot(settings=settings)
     if args.command == "ingest":
         ingested = bot.ingest(args.sources, on_error="skip" if args.skip_errors else "raise", progress=True)

@@ -15,7 +15,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
-from bot.conversations import Turn
+from bot.models import Turn
 from index.errors import AnswerError
 from index.keyword import STOPWORDS, stem, tokenize
 

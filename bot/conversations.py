@@ -9,12 +9,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from bot.models import Answer
+from bot.models import Answer, Conversation, Turn
 from index.errors import StoreError
+
+__all__ = ["Conversation", "ConversationStore", "Turn", "new_conversation_id"]
 
 _metadata = sa.MetaData()
 _conversations = sa.Table(
@@ -53,20 +54,6 @@ _feedback = sa.Table(
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("comment", sa.Text, nullable=True),
 )
-
-
-class Turn(BaseModel):
-    id: str
-    question: str
-    standalone: str  # the question as answered: a follow-up rewritten to stand alone
-    answer: Answer
-    created_at: datetime
-
-
-class Conversation(BaseModel):
-    id: str
-    created_at: datetime
-    turns: list[Turn]
 
 
 def new_conversation_id() -> str:

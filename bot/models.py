@@ -32,6 +32,20 @@ class Answer(BaseModel):
     warnings: list[str] = Field(default=[], description="e.g. citations that do not support the answer")
 
 
+class Turn(BaseModel):
+    id: str
+    question: str
+    standalone: str  # the question as answered: a follow-up rewritten to stand alone
+    answer: Answer
+    created_at: datetime
+
+
+class Conversation(BaseModel):
+    id: str
+    created_at: datetime
+    turns: list[Turn]
+
+
 class Filters(BaseModel):
     """Restrict retrieval; every given field must match."""
 

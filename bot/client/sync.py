@@ -8,8 +8,7 @@ from typing import Any, Self
 import httpx
 
 from bot.client.base import NOT_GIVEN, ArticleSource, BaseClient, NotGiven, SSEDecoder, StreamItem
-from bot.conversations import Conversation
-from bot.models import Answer, Filters
+from bot.models import Answer, Conversation, Filters
 from bot.schemas import ArticlePage, IngestResult
 
 

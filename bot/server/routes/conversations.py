@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, HTTPException, status
 
-from bot.conversations import Conversation
+from bot.models import Conversation
 from bot.schemas import ErrorBody
 from bot.server.deps import BotDep
 from bot.server.security import ApiKey
