@@ -21,9 +21,17 @@ _FURNITURE = re.compile(
 # reader-service links. Written as kinds of lines, not as one site's wording.
 _SITE_LINES = re.compile(
     r"^(?:Our Standards:|Submit (?:your|a) letter to the editor|Letters? to the editor:?$|"
+    r"Send us (?:your feedback|an e-?mail)\b|"
     r"(?:Click|Tap) here to\b|Follow us on\b|Support (?:our|independent) journalism\b|"
     r"(?:Copyright|©)\s*(?:\d{4}|[A-Z])|All rights reserved\.?$|Read our \w+ policy\b)",
     re.IGNORECASE,
+)
+# A page label with its value ("Author Ben Knight", "Keywords wine, Ahr", "Permalink https://…",
+# "Read more: <another story>"): short, and led by a label no article sentence starts with so.
+_LABELLED = re.compile(
+    r"^(?:Authors?|Keywords|Tags|Topics|Related (?:Subjects|Topics|Stories|Articles)|Permalink|"
+    r"Print(?: this page)?|Feedback|Share(?: this)?|Watch video|Listen to (?:audio|this article)|"
+    r"Read more|Also read|See also|More on this|Related)(?::\s*|\s+)(?=\S)",
 )
 # Page controls and labels: a line made only of these words is the page's chrome.
 _UI_WORDS = frozenset([
@@ -49,6 +57,8 @@ def normalise_text(text: str) -> str:
 def is_furniture(line: str) -> bool:
     """A line that belongs to the page around the article, not the article."""
     if _FURNITURE.search(line) or _SITE_LINES.search(line):
+        return True
+    if _LABELLED.match(line) and len(line.split()) <= 14 and not re.search(r"[.!?][\"”’]?$", line.split(":", 1)[0]):
         return True
     words = re.findall(r"[a-z]+", line.lower())
     if words and len(words) <= 8 and all(w in _UI_WORDS for w in words) and not line.rstrip().endswith("."):

@@ -203,7 +203,11 @@ FURNISHED = """<html><head><title>River barges return to the Rhine | Weser Kurie
 <p>Date</p><p>Author</p><p>Keywords</p><p>Feedback</p><p>Print</p><p>Permalink</p>
 <p>Cargo barges returned to the Rhine on Sunday after a week in which low water had stopped them near Kaub.</p>
 <p>A barge passes the Loreley rock on Sunday afternoon (Credit: Ana Ortiz / Weser Kurier)</p>
+<p>Read more: Low water on the Rhine: what it means for shipping</p>
 <p>Shipping companies said the levels would let boats carry about half their usual load until the spring rains.</p>
+<p>Print newspapers in the region carried the story on their front pages.</p>
+<p>Author Ana Ortiz</p><p>Related Subjects Rhine, Kaub</p><p>Keywords barges, shipping, low water, Rhine</p>
+<p>Feedback: Send us your feedback.</p><p>Print Print this page</p><p>Permalink https://example.org/p/3xYz</p>
 <p>Date</p><p>Author</p><p>Keywords</p><p>Feedback</p><p>Print</p><p>Permalink</p>
 <p>Our Standards: The Weser Kurier Trust Principles.</p>
 <p>Submit your letter to the editor via this form.</p>
@@ -217,7 +221,9 @@ def test_page_furniture_of_other_sites_is_dropped(tmp_path: Path) -> None:
     assert a.title == "River barges return to the Rhine"
     assert "low water had stopped them near Kaub" in a.text and "half their usual load" in a.text
     assert "A barge passes the Loreley rock on Sunday afternoon" in a.text
-    for furniture in ("Permalink", "Feedback", "Keywords", "Credit:", "Our Standards", "letter to the editor"):
+    assert "Print newspapers in the region carried the story" in a.text  # a sentence, not a label
+    for furniture in ("Permalink", "Feedback", "Keywords", "Credit:", "Our Standards", "letter to the editor",
+                      "Read more", "Ana Ortiz", "Related Subjects", "Print this page"):
         assert furniture not in a.text, furniture
 
 
