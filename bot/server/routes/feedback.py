@@ -28,7 +28,7 @@ class FeedbackOut(BaseModel):
 
 
 @router.post("/feedback", response_model=FeedbackOut, status_code=status.HTTP_201_CREATED,
-             responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}})
+             responses={400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 422: {"model": ErrorBody}})
 async def post_feedback(body: FeedbackIn, request: Request, bot: BotDep) -> FeedbackOut:
     """Record feedback on an answer given in a conversation (counted in
     `newsbot_feedback_total{channel="api"}`, beside Slack's)."""
