@@ -75,7 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"newsbot: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("newsbot: interrupted (articles written so far are kept whole)", file=sys.stderr)
+        kept = " (articles written so far are kept whole)" if args.command == "ingest" else ""
+        print(f"newsbot: interrupted{kept}", file=sys.stderr)
         return 130
     except BrokenPipeError:
         # The reader of our output went away (`| head`): nothing more to say, and nowhere to say it.

@@ -43,10 +43,10 @@ def ingest(client: Client, sources: list[str], skip_errors: bool) -> tuple[int, 
     for source in expand_sources(sources):
         try:
             loaded += list(load_sources([source]))
-        except IngestError:
+        except IngestError as exc:
             if not skip_errors:
                 raise
-            report.failed.append((str(source)[:200], str(sys.exc_info()[1])))
+            report.failed.append((str(source)[:200], str(exc)))
     for start in range(0, len(loaded), BATCH):
         result = client.ingest(loaded[start : start + BATCH])
         report.added += result.added
