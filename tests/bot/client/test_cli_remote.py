@@ -39,3 +39,21 @@ def test_cli_works_through_a_running_server(tmp_path: Path, capsys: pytest.Captu
         assert main(["articles", "delete", article_id]) == 1
         assert "no article" in capsys.readouterr().err
         assert len(bot.articles()) == 4
+
+
+def test_remote_ingest_skips_a_bad_file_when_asked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.server import create_app
+
+    bot = Bot(data_dir=tmp_path / "served")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Ferry returns\n\nThe harbour ferry returned on Monday.")
+    (folder / "b.json").write_text("{not json")
+    (folder / "c.txt").write_text("Bridge reopens\n\nThe old bridge reopened on Tuesday.")
+    with serve_app(create_app(bot=bot)) as url:
+        assert main(["--url", url, "ingest", str(folder)]) == 1
+        assert "--skip-errors" in capsys.readouterr().err and bot.articles() == []  # nothing sent
+        assert main(["--url", url, "ingest", "--skip-errors", str(folder)]) == 1
+        out, err = capsys.readouterr()
+        assert "2 added" in out and "1 failed" in out and "malformed JSON" in err
+        assert sorted(a.title for a in bot.articles()) == ["Bridge reopens", "Ferry returns"]
