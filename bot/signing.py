@@ -31,7 +31,9 @@ def webhook_signature(secret: str, timestamp: str, body: bytes) -> str:
 
 
 def check_fresh(timestamp: str | None, clock: Callable[[], float] = time.time, tolerance_s: int = TOLERANCE_S) -> None:
-    if not timestamp or not timestamp.isdigit():
+    # ASCII digits only, and no longer than a Unix time: "²" and "٣" are digits to str.isdigit()
+    # but not to int(), and a 400-digit number is no time at all.
+    if not timestamp or not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12:
         raise SignatureError("missing or malformed timestamp")
     if abs(clock() - int(timestamp)) > tolerance_s:
         raise SignatureError(f"timestamp outside the {tolerance_s // 60}-minute window")

@@ -62,6 +62,15 @@ def test_bad_stale_and_replayed_signatures_get_401(hook: TestClient) -> None:
     assert replay.status_code == 401 and "replayed" in replay.json()["detail"]
 
 
+@pytest.mark.parametrize("timestamp", ["\u00b2", "1" * 400, "-5", " 17", "1e9"])
+def test_malformed_timestamps_get_401_before_any_work(hook: TestClient, timestamp: str) -> None:
+    body = json.dumps({"message": "What is the spending target?"}).encode()
+    r = hook.post("/v1/webhook", content=body, headers={
+        TIMESTAMP: timestamp.encode("latin-1"), SIGNATURE: webhook_signature(SECRET, timestamp, body),  # type: ignore[dict-item]
+        "Content-Type": "application/json"})
+    assert r.status_code == 401 and "timestamp" in r.json()["detail"]
+
+
 def test_clock_skew_beyond_five_minutes_is_refused(hook_bot: Bot) -> None:
     app = create_app(bot=hook_bot)
     app.state.clock = lambda: time.time() + 400
