@@ -135,6 +135,8 @@ class Bot:
             raise AnswerError("the question is empty")
         if len(question) > self.settings.max_question_chars:
             raise AnswerError(f"the question is longer than {self.settings.max_question_chars} characters")
+        if not _valid_unicode(question):
+            raise AnswerError("the question is not valid Unicode (it holds a lone surrogate)")
         return question.strip()
 
     def _filters(self, filters: Filters | dict[str, Any] | None) -> Filters | None:
@@ -231,3 +233,12 @@ class Bot:
 
 def _warned(answer: Answer, warnings: list[str]) -> Answer:
     return answer.model_copy(update={"warnings": [*answer.warnings, *warnings]}) if warnings else answer
+
+
+def _valid_unicode(text: str) -> bool:
+    """False for text that cannot be encoded: a lone surrogate, which JSON's \\ud800 escapes allow."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

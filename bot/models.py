@@ -67,6 +67,16 @@ class Filters(BaseModel):
     def _listify(cls, value: object) -> object:
         return [value] if isinstance(value, str) else value
 
+    @field_validator("source", "article_id")
+    @classmethod
+    def _encodable(cls, values: list[str] | None) -> list[str] | None:
+        for value in values or []:
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("not valid Unicode (a lone surrogate)") from None
+        return values
+
 
 class DeltaEvent(BaseModel):
     type: Literal["delta"] = "delta"

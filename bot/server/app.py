@@ -1,5 +1,6 @@
 """App factory and the uvicorn runner."""
 
+import json
 import os
 import time
 from collections.abc import AsyncIterator
@@ -7,7 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -80,13 +81,16 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None) -> Fast
         return JSONResponse({"detail": str(exc)}, status_code=code)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> Response:
         # One readable sentence first, the full list after it for programs.
         errors = exc.errors()
         first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
         where = ".".join(str(p) for p in first["loc"] if p != "body")
-        return JSONResponse({"detail": f"{where + ': ' if where else ''}{first['msg']}",
-                             "errors": _jsonable(errors)}, status_code=422)
+        message = str(first["msg"]).removeprefix("Value error, ")
+        content = {"detail": f"{where + ': ' if where else ''}{message}", "errors": _jsonable(errors)}
+        # ASCII escapes: the errors echo the input, and input with a lone surrogate ("\ud800",
+        # which JSON allows) cannot be encoded as UTF-8.
+        return Response(json.dumps(content, ensure_ascii=True), status_code=422, media_type="application/json")
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -59,7 +59,8 @@ def test_chain_is_a_runnable_with_batch(seed_bot: Bot) -> None:
     assert "2032" in answers[0].text and "Trump" in answers[1].text
 
 
-@pytest.mark.parametrize(("question", "message"), [("", "empty"), ("   \n", "empty"), ("x" * 2001, "2000")])
+@pytest.mark.parametrize(("question", "message"), [("", "empty"), ("   \n", "empty"), ("x" * 2001, "2000"),
+                                                 ("What\ud800?", "Unicode")])
 def test_bad_questions(seed_bot: Bot, question: str, message: str) -> None:
     with pytest.raises(AnswerError, match=message):
         seed_bot.ask(question)

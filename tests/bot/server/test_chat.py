@@ -76,9 +76,12 @@ def test_unknown_conversation_is_a_404(client: TestClient, app_bot: Bot) -> None
     ({"message": "hi", "filters": {"colour": "red"}}, 422), ({}, 422),
     ({"message": "hi", "filters": {"published_after": "not a date"}}, 422),
     ({"message": "hi", "stream": "maybe"}, 422),
+    ({"message": "x\ud800"}, 422), ({"message": "x\ud800", "stream": True}, 422),  # lone surrogates
+    ({"message": "hi", "filters": {"source": ["\udc00"]}}, 422),
 ])
 def test_bad_chat_requests(client: TestClient, payload: dict[str, object], code: int) -> None:
-    r = client.post("/v1/chat", json=payload)
+    # json.dumps writes \ud800 as an escape, as a client may; httpx's json= would refuse to send it
+    r = client.post("/v1/chat", content=json.dumps(payload), headers={"Content-Type": "application/json"})
     assert r.status_code == code
     assert isinstance(r.json()["detail"], str) and r.json()["detail"]
 
