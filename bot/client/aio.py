@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any, Self
+from urllib.parse import quote
 
 import httpx
 
@@ -51,7 +52,7 @@ class AsyncClient(BaseClient):
         return ArticlePage.model_validate(response.json())
 
     async def delete_article(self, article_id: str) -> None:
-        await self._request("DELETE", f"/v1/articles/{article_id}")
+        await self._request("DELETE", f"/v1/articles/{quote(article_id, safe='')}")
 
     async def conversation(self, conversation_id: str) -> Conversation:
         response = await self._request("GET", f"/v1/conversations/{conversation_id}")

@@ -4,6 +4,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, Self
+from urllib.parse import quote
 
 import httpx
 
@@ -51,7 +52,7 @@ class Client(BaseClient):
         return ArticlePage.model_validate(response.json())
 
     def delete_article(self, article_id: str) -> None:
-        self._request("DELETE", f"/v1/articles/{article_id}")
+        self._request("DELETE", f"/v1/articles/{quote(article_id, safe='')}")
 
     def conversation(self, conversation_id: str) -> Conversation:
         return Conversation.model_validate(self._request("GET", f"/v1/conversations/{conversation_id}").json())

@@ -80,8 +80,8 @@ def list_articles(bot: BotDep, offset: Annotated[int, Query(ge=0)] = 0,
     return ArticlePage(items=infos[offset : offset + limit], total=len(infos), offset=offset, limit=limit)
 
 
-@router.delete("/{article_id}", status_code=status.HTTP_204_NO_CONTENT, responses={404: {"model": ErrorBody}})
+@router.delete("/{article_id:path}", status_code=status.HTTP_204_NO_CONTENT, responses={404: {"model": ErrorBody}})
 def delete_article(article_id: str, bot: BotDep) -> None:
-    """Delete an article and all its chunks."""
+    """Delete an article and all its chunks. Ids may hold "/" (given ids are free text), raw or as %2F."""
     if not bot.delete(article_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no article with id {article_id!r}")

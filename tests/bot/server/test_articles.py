@@ -34,6 +34,16 @@ def test_file_upload(tmp_path: Path) -> None:
     assert bot.ask("What is the spending target?").answerable
 
 
+def test_ids_with_a_slash_can_be_deleted(tmp_path: Path) -> None:
+    bot = Bot(data_dir=tmp_path)
+    client = TestClient(create_app(bot=bot))
+    assert client.post("/v1/articles", json=[article(1, id="desk/2025/ferry"), article(2, id="a/b")]).status_code == 200
+    assert client.delete("/v1/articles/desk/2025/ferry").status_code == 204  # raw
+    assert client.delete("/v1/articles/a%2Fb").status_code == 204  # percent-encoded
+    assert client.delete("/v1/articles/a%2Fb").status_code == 404
+    assert bot.articles() == []
+
+
 def test_rejected_uploads_store_nothing(tmp_path: Path) -> None:
     bot = Bot(data_dir=tmp_path)
     client = TestClient(create_app(bot=bot))
