@@ -53,8 +53,9 @@ class Filters(BaseModel):
 
     published_after: datetime | None = None
     published_before: datetime | None = None
-    source: list[str] | None = None
-    article_id: list[str] | None = None
+    # Bounded: every value is a term of the store query and part of the answer cache's key.
+    source: list[Annotated[str, Field(max_length=200)]] | None = Field(None, max_length=100)
+    article_id: list[Annotated[str, Field(max_length=200)]] | None = Field(None, max_length=1000)
 
     @field_validator("published_after", "published_before", mode="before")
     @classmethod

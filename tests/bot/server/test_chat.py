@@ -78,6 +78,8 @@ def test_unknown_conversation_is_a_404(client: TestClient, app_bot: Bot) -> None
     ({"message": "hi", "stream": "maybe"}, 422),
     ({"message": "x\ud800"}, 422), ({"message": "x\ud800", "stream": True}, 422),  # lone surrogates
     ({"message": "hi", "filters": {"source": ["\udc00"]}}, 422),
+    ({"message": "hi", "filters": {"source": [f"s{n}" for n in range(40_000)]}}, 422),  # bounded, no 5xx
+    ({"message": "hi", "filters": {"article_id": ["x" * 5000]}}, 422),
 ])
 def test_bad_chat_requests(client: TestClient, payload: dict[str, object], code: int) -> None:
     # json.dumps writes \ud800 as an escape, as a client may; httpx's json= would refuse to send it
