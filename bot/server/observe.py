@@ -71,16 +71,29 @@ class Observe:
         started = time.perf_counter()
         status = 500
 
+        started_response = False
+
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started_response
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, started_response = message["status"], True
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (REQUEST_ID_HEADER.encode(), request_id.encode())]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # An error nothing else handled: logged with its traceback and answered here, so that the
+            # 500 carries the request id too (the framework's own 500 would be sent outside us).
+            log.exception("unhandled error", extra={"fields": {"request_id": request_id}})
+            if started_response:
+                raise
+            start, body = _json_error(500, f"internal error (request id {request_id})",
+                                      [(REQUEST_ID_HEADER.encode(), request_id.encode())])
+            status = 500
+            await send(start)
+            await send(body)
         finally:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "unmatched"
@@ -104,9 +117,9 @@ class LimitBody:
             return
         length = dict(scope["headers"]).get(b"content-length")
         too_big = f"the request body is larger than {self.max_bytes} bytes"
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            start, body = _json_error(413 if length.isdigit() else 400,
-                                      too_big if length.isdigit() else "bad Content-Length", [])
+        number = length is not None and length.isdigit() and len(length) <= 18  # bytes: ASCII digits only
+        if length is not None and (not number or int(length) > self.max_bytes):
+            start, body = _json_error(413 if number else 400, too_big if number else "bad Content-Length", [])
             await send(start)
             await send(body)
             return

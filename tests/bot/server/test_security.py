@@ -80,3 +80,19 @@ def test_metrics_count_routes_answers_refusals_and_ingests(client: TestClient) -
     assert values['newsbot_articles_ingested_total{outcome="added"}'] >= 1
     assert values['newsbot_http_requests_total{method="POST",route="/v1/chat",status="200"}'] >= 2
     assert values['newsbot_http_request_duration_seconds_count{method="POST",route="/v1/chat"}'] >= 2
+
+
+def test_an_unhandled_error_is_a_500_with_the_request_id_and_no_internals(
+        tmp_path: object, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    bot = Bot(data_dir=str(tmp_path))
+
+    def broken() -> list[object]:
+        raise RuntimeError("disk on fire: /secret/path")  # a failure nothing in the app expects
+
+    monkeypatch.setattr(bot, "articles", broken)
+    client = TestClient(create_app(bot=bot), raise_server_exceptions=False)
+    with caplog.at_level(logging.ERROR, logger="newsbot.http"):
+        r = client.get("/v1/articles", headers={"X-Request-ID": "probe-1234"})
+    assert r.status_code == 500 and r.headers["x-request-id"] == "probe-1234"
+    assert "probe-1234" in r.json()["detail"] and "secret" not in r.text
+    assert any("disk on fire" in (rec.exc_text or "") for rec in caplog.records)  # the traceback is logged
