@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from index.store import StoredChunk
+from index.records import StoredChunk
 
 STOPWORDS = frozenset(
     """

@@ -5,7 +5,7 @@ import os
 from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess
 
 from bot.models import Answer
-from index.store import IngestReport
+from index.records import IngestReport
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
