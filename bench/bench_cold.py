@@ -23,6 +23,7 @@ from pathlib import Path
 import httpx
 
 REPO = Path(__file__).resolve().parents[1]
+QUESTION = "What is the spending target?"
 PHASES = """
 import time, json
 t0 = time.perf_counter()
@@ -36,6 +37,16 @@ b.ask("What is the spending target?")
 t4 = time.perf_counter()
 print(json.dumps({"import_cli_s": t1 - t0, "import_core_s": t2 - t1, "open_bot_s": t3 - t2, "first_ask_s": t4 - t3}))
 """
+
+
+def timed(command: list[str], runs: int) -> list[float]:
+    """Wall seconds of each of `runs` runs of the command, from exec to exit."""
+    walls = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        walls.append(time.perf_counter() - began)
+    return walls
 
 
 def summary(walls: list[float]) -> dict[str, float]:
@@ -75,19 +86,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as data:
         subprocess.run([newsbot, "--data-dir", data, "ingest", str(REPO / "samples")], check=True,
                        capture_output=True)
-        walls = []
-        for _ in range(args.runs):
-            began = time.perf_counter()
-            subprocess.run([newsbot, "--data-dir", data, "ask", "What is the spending target?"], check=True,
-                           capture_output=True)
-            walls.append(time.perf_counter() - began)
+        walls = timed([newsbot, "--data-dir", data, "ask", QUESTION], args.runs)
         with served(data) as url:  # the same question through a running server (`--url`)
-            remote = []
-            for _ in range(args.runs):
-                began = time.perf_counter()
-                subprocess.run([newsbot, "--url", url, "ask", "What is the spending target?"], check=True,
-                               capture_output=True)
-                remote.append(time.perf_counter() - began)
+            remote = timed([newsbot, "--url", url, "ask", QUESTION], args.runs)
         phases = subprocess.run([sys.executable, "-c", f"DATA = {data!r}\n{PHASES}"], check=True,
                                 capture_output=True, text=True).stdout
     print(json.dumps({"cold_ask_s": summary(walls), "cold_ask_through_server_s": summary(remote),
