@@ -1,6 +1,8 @@
 """`Bot`: the in-process entry point. Ingest articles, ask questions, stream answers."""
 
+import hashlib
 import re
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
@@ -47,6 +49,7 @@ class Bot:
         elif overrides:
             settings = settings.model_copy(update=overrides)
         self.settings = settings
+        self._closing = threading.Event()
         self.embeddings = get_embeddings(settings.embedder)
         token = settings.chroma_token.get_secret_value() if settings.chroma_token else None
         client = make_client(settings.data_dir / "chroma", settings.chroma_url, token)
@@ -54,9 +57,12 @@ class Bot:
                                 settings.chunk_overlap)
         self.retriever = HybridRetriever(self.store, self.embeddings, settings.dense_k, settings.keyword_k,
                                          settings.rrf_k, vector_cache=settings.query_cache,
-                                         version=lambda: self.conversations.value(STORE_VERSION))
+                                         version=lambda: self.conversations.value(STORE_VERSION),
+                                         cache_bytes=int(settings.cache_mb * 1e6))
         self.answerer: Answerer = self._make_answerer()
-        self._answers: LRU[tuple[str, str, tuple[int, int, str]], Answer] = LRU(settings.answer_cache)
+        # Keyed by a digest: the filters alone may be 200 KB of JSON.
+        self._answers: LRU[str, Answer] = LRU(settings.answer_cache, int(settings.cache_mb * 1e6),
+                                              lambda _k, a: 200 + len(a.model_dump_json()))
         self.condenser: Condenser = self._make_condenser()
         # Observers, e.g. the server's metrics; called after each answer and each ingest.
         self.answer_listeners: list[Callable[[Answer], None]] = []
@@ -93,16 +99,21 @@ class Bot:
 
     # ---- ingest and articles -------------------------------------------------------------
     def ingest(self, sources: Iterable[Source] | Source, on_error: Literal["raise", "skip"] = "raise",
-               progress: bool = False) -> IngestReport:
+               progress: bool = False, cancel: threading.Event | None = None) -> IngestReport:
         """Load every source first; with on_error="raise" one bad source stops the ingest
         before anything is written, with "skip" it is listed in `report.failed`. With
-        `progress`, chunks embedded so far are reported on stderr."""
+        `progress`, chunks embedded so far are reported on stderr. When `cancel` is set (or the
+        Bot is closed) the ingest stops between batches with IngestStopped, whole articles kept."""
         items: list[Source] = [sources] if isinstance(sources, str | Path | dict | Article) else list(sources)
         report = IngestReport()
         articles: list[Article] = []
         for source in expand_sources(items):  # one file at a time: a bad one costs only itself
             try:
-                articles += list(load_sources([source]))  # whole or nothing per source
+                loaded = list(load_sources([source]))  # whole or nothing per source
+                for article in loaded:
+                    where = str(source)[:200] if isinstance(source, str | Path) else f"article {article.id[:100]}"
+                    self.check_article(article, where)
+                articles += loaded
             except IngestError as exc:
                 if on_error == "raise":
                     raise
@@ -110,7 +121,8 @@ class Bot:
         report_progress, close_progress = chunk_progress() if progress else (None, lambda: None)
         before = self.store.generation
         try:
-            done = self.store.ingest(articles, progress=report_progress)
+            done = self.store.ingest(articles, progress=report_progress,
+                                     stop=lambda: self._closing.is_set() or bool(cancel and cancel.is_set()))
         finally:
             close_progress()
             if self.store.generation != before:  # also after a failure midway: some articles were written
@@ -119,6 +131,19 @@ class Bot:
         for listener in self.ingest_listeners:
             listener(done)
         return done
+
+    def check_article(self, article: Article, where: str) -> None:
+        """Refuse what would cost unbounded work: the title is embedded with every chunk."""
+        if len(article.title) > self.settings.max_title_chars:
+            raise IngestError(f"the title is longer than {self.settings.max_title_chars} characters "
+                              "(NEWSBOT_MAX_TITLE_CHARS)", where)
+        if len(article.text) > self.settings.max_article_chars:
+            raise IngestError(f"the text is longer than {self.settings.max_article_chars} characters "
+                              "(NEWSBOT_MAX_ARTICLE_CHARS)", where)
+
+    def close(self) -> None:
+        """Stop work in progress: ingests end after their current batch (on server shutdown)."""
+        self._closing.set()
 
     def articles(self) -> list[ArticleInfo]:
         return self.store.list_articles()
@@ -164,7 +189,7 @@ class Bot:
         """Answer text as it comes, then the Answer. The same question over the same stored
         chunks (and filters) is answered from the cache, streamed the same way."""
         filters, warnings = self._resolve_sources(inputs["filters"])
-        key = (inputs["standalone"], filters.model_dump_json() if filters else "", self.retriever.signature())
+        key = _digest(inputs["standalone"], filters.model_dump_json() if filters else "", self.retriever.signature())
         cached = self._answers.get(key)
         if cached is not None:
             yield from _WORDS.findall(cached.text)
@@ -242,3 +267,7 @@ def _valid_unicode(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()

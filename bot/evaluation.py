@@ -70,8 +70,8 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
         if line.strip():
             try:
                 rows.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise IngestError(f"malformed JSON on line {n}: {exc.msg}", str(path)) from exc
+            except (ValueError, RecursionError) as exc:
+                raise IngestError(f"malformed JSON on line {n}", str(path)) from exc
     return rows
 
 

@@ -66,7 +66,7 @@ def matches(filters: Filters | None, chunk: StoredChunk) -> bool:
 class HybridRetriever:
     def __init__(self, store: ChunkStore, embeddings: Embeddings, dense_k: int = 20, keyword_k: int = 20,
                  rrf_k: int = 60, recheck_s: float = 1.0, vector_cache: int = 4096,
-                 version: Callable[[], str] | None = None) -> None:
+                 version: Callable[[], str] | None = None, cache_bytes: int = 64_000_000) -> None:
         self.store, self.embeddings = store, embeddings
         self.dense_k, self.keyword_k, self.rrf_k = dense_k, keyword_k, rrf_k
         self.recheck_s = recheck_s
@@ -75,7 +75,9 @@ class HybridRetriever:
         self._keyword_key: tuple[int, int, str] = (-1, -1, "")
         self._checked = 0.0
         self._lock = threading.Lock()
-        self._vectors: LRU[str, list[float]] = LRU(vector_cache)
+        # A question of up to 20,000 characters and 32 bytes per float of its vector in a list.
+        self._vectors: LRU[str, list[float]] = LRU(vector_cache, cache_bytes,
+                                                   lambda q, v: 100 + 2 * len(q) + 32 * len(v))
 
     def signature(self) -> tuple[int, int, str]:
         """Changes whenever the stored chunks do: this process's writes at once, another

@@ -76,7 +76,13 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(2000, ge=1, le=MAX_MESSAGE_CHARS,
                                     description="longer questions are refused (HTTP 400, CLI error)")
     answer_cache: int = Field(1024, ge=0, description="answers kept for repeated questions; 0 turns it off")
+    cache_mb: float = Field(64.0, gt=0, description="each cache (answers, question embeddings) holds at most this "
+                                                    "many megabytes")
     query_cache: int = Field(4096, ge=0, description="question embeddings kept; 0 turns it off")
+    # Every article's work is bounded: the title rides along with each chunk, the text sets the chunks.
+    max_title_chars: int = Field(1000, ge=1, le=100_000, description="articles with longer titles are refused")
+    max_article_chars: int = Field(2_000_000, ge=1_000, description="articles with longer text are refused")
+    max_articles_per_request: int = Field(1000, ge=1, description="articles one HTTP request may add")
     database_url: str | None = Field(None, description="conversations; default SQLite in the data dir")
     history_turns: int = Field(4, ge=1, le=50, description="turns of history used to condense a follow-up")
     # HTTP service

@@ -15,6 +15,7 @@ mr mrs ms dr prof sen rep gov gen lt col sgt capt st jr sr inc co corp ltd no vs
 jun jul aug sep sept oct nov dec u.s u.k u.n a.m p.m e.g i.e approx dept fig
 """.split()  # noqa: SIM905
 )
+_TAIL = 40  # characters before a sentence end that can hold the abbreviation it ends with
 _SENTENCE_END = re.compile(r"""(?<=[.!?])["”’)\]]*\s+(?=["“‘(\[]?[A-Z0-9$£€])""")
 
 
@@ -23,8 +24,11 @@ def split_sentences(paragraph: str) -> list[str]:
     sentences: list[str] = []
     start = 0
     for match in _SENTENCE_END.finditer(paragraph):
-        before = paragraph[start : match.start()].rstrip("\"”’)]")
-        last_word = before.rsplit(None, 1)[-1].lower().rstrip(".") if before.split() else ""
+        # Only the word before the end matters: look at a short tail, never the whole run since
+        # `start` (which grows without bound over a run of abbreviations, making this quadratic).
+        before = paragraph[max(start, match.start() - _TAIL) : match.start()].rstrip("\"”’)]")
+        words = before.split()
+        last_word = words[-1].lower().rstrip(".") if words else ""
         if last_word in _ABBREVIATIONS or re.fullmatch(r"[a-z]", last_word):
             continue
         sentences.append(paragraph[start : match.start()].strip())
@@ -58,7 +62,9 @@ def chunk_article(article: Article, size: int = CHUNK_SIZE, overlap: int = CHUNK
     sentences at the start of the next chunk."""
     pieces: list[tuple[str, bool]] = []  # (sentence, ends a paragraph)
     for paragraph in split_paragraphs(article.text):
-        pieces.extend((s, i == len(paragraph) - 1) for i, s in enumerate(paragraph))
+        for i, sentence in enumerate(paragraph):
+            parts = _bounded(sentence, size)
+            pieces.extend((part, i == len(paragraph) - 1 and j == len(parts) - 1) for j, part in enumerate(parts))
     texts: list[str] = []
     current: list[tuple[str, bool]] = []
     fresh = 0  # sentences in `current` not already in the previous chunk
@@ -81,6 +87,18 @@ def chunk_article(article: Article, size: int = CHUNK_SIZE, overlap: int = CHUNK
               {**base, "chunk_index": i, "n_chunks": len(texts)})
         for i, text in enumerate(texts)
     ]
+
+
+def _bounded(sentence: str, size: int) -> list[str]:
+    """A "sentence" longer than a chunk (a table, a list without stops, hostile input) cut at
+    spaces into pieces of at most `size` characters, so every chunk stays about `size` long."""
+    parts = []
+    while len(sentence) > size:
+        cut = sentence.rfind(" ", size // 2, size + 1)
+        cut = cut if cut > 0 else size
+        parts.append(sentence[:cut].strip())
+        sentence = sentence[cut:].strip()
+    return [*parts, sentence] if sentence else parts
 
 
 def _length(pieces: list[tuple[str, bool]]) -> int:

@@ -2,6 +2,7 @@
 
 NewsbotError
  ├── IngestError     an article or source could not be read, parsed or stored
+ │    └── IngestStopped   the ingest was stopped (client gone, shutdown); whole articles kept
  ├── StoreError      the vector store failed or is inconsistent
  ├── AnswerError     a question could not be answered (bad question, LLM failure)
  └── ConfigError     a setting is missing, unsafe or names an extra that is not installed
@@ -18,6 +19,10 @@ class IngestError(NewsbotError):
     def __init__(self, message: str, source: str | None = None) -> None:
         self.source = source
         super().__init__(f"{source}: {message}" if source else message)
+
+
+class IngestStopped(IngestError):
+    """An ingest stopped between batches: the articles written so far are whole, the rest not begun."""
 
 
 class StoreError(NewsbotError):

@@ -15,6 +15,7 @@ Source = str | Path | dict[str, Any] | Article
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
 FEED_SUFFIXES = {".rss", ".atom", ".xml"}
+_ENTITY_DECLARATION = re.compile(r"<!ENTITY", re.IGNORECASE)
 SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | FEED_SUFFIXES | {".json", ".jsonl"}
 
 
@@ -118,11 +119,21 @@ def parse_html(html: str, where: str, **fields: Any) -> Article:
     return article_from_dict({**meta, **fields, "text": text}, where)
 
 
+def json_problem(exc: Exception) -> str:
+    """What Python's JSON reader refused beyond syntax: an integer of more digits than Python
+    converts, or nesting deeper than it recurses."""
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc).split(";")[0]
+
+
 def parse_json(text: str, where: str) -> list[Article]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise IngestError(f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", where) from exc
+    except (ValueError, RecursionError) as exc:
+        raise IngestError(f"unreadable JSON ({json_problem(exc)})", where) from exc
     items = data if isinstance(data, list) else [data]
     if not items:
         raise IngestError("the JSON list holds no articles", where)
@@ -138,6 +149,8 @@ def parse_jsonl(text: str, where: str) -> list[Article]:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
             raise IngestError(f"malformed JSON on line {n}: {exc.msg}", where) from exc
+        except (ValueError, RecursionError) as exc:
+            raise IngestError(f"unreadable JSON on line {n} ({json_problem(exc)})", where) from exc
         articles.append(article_from_dict(item, f"{where} line {n}"))
     if not articles:
         raise IngestError("the file holds no articles", where)
@@ -147,6 +160,10 @@ def parse_jsonl(text: str, where: str) -> list[Article]:
 def parse_feed(text: str, where: str) -> list[Article]:
     import feedparser
 
+    # As defusedxml does: a feed has no business declaring entities, and nested ones expand a few
+    # hundred bytes into megabytes (the "billion laughs"); refuse before any parser sees them.
+    if _ENTITY_DECLARATION.search(text):
+        raise IngestError("the feed declares XML entities (<!ENTITY>), which are refused", where)
     feed = feedparser.parse(text)
     if not feed.entries:
         problem = str(feed.get("bozo_exception") or "no entries")

@@ -11,7 +11,7 @@ from langchain_core.embeddings import Embeddings
 from index.articles import Article
 from index.chunking import CHUNK_OVERLAP, CHUNK_SIZE, Chunk, chunk_article
 from index.embeddings import embedder_name
-from index.errors import StoreError
+from index.errors import IngestStopped, StoreError
 from index.records import ArticleInfo, IngestReport, Metadata, StoredChunk
 
 __all__ = ["ArticleInfo", "ChunkStore", "IngestReport", "Metadata", "StoredChunk", "make_client"]
@@ -146,10 +146,12 @@ class ChunkStore:
         return int(self._collection.count())
 
     def ingest(self, articles: Iterable[Article], batch_size: int = 64,
-               progress: Callable[[int, int], None] | None = None) -> IngestReport:
+               progress: Callable[[int, int], None] | None = None,
+               stop: Callable[[], bool] | None = None) -> IngestReport:
         """Upsert articles; unchanged ones cost one metadata lookup and no embedding. Chunks are
         embedded `batch_size` at a time, each article written as soon as all its chunks are, and
-        `progress(chunks embedded, chunks to embed)` called after every batch."""
+        `progress(chunks embedded, chunks to embed)` called after every batch. When `stop()` turns
+        true, IngestStopped is raised before the next batch: only whole articles are stored."""
         report = IngestReport()
         unique: dict[str, Article] = {}
         for article in articles:
@@ -169,6 +171,9 @@ class ChunkStore:
         vectors: list[list[float]] = []
         written = offset = 0  # articles of `pending` in the store, and their chunks
         for start in range(0, total, batch_size):
+            if stop is not None and stop():
+                raise IngestStopped(f"ingest stopped after {written} of {len(pending)} articles to write; "
+                                    "those are stored whole, the others not at all")
             try:
                 vectors += self.embeddings.embed_documents(texts[start : start + batch_size])
             except Exception as exc:

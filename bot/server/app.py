@@ -24,8 +24,11 @@ from bot.server.observe import LimitBody, Observe, configure_logging
 from bot.server.routes import routers
 from bot.server.security import KeyCheck, RateLimiter
 from bot.settings import Settings
-from index.errors import NewsbotError, StoreError
+from index.errors import IngestStopped, NewsbotError, StoreError
 
+# On SIGTERM, requests still running after this long are cancelled; an ingest among them stops
+# after its current batch (a few seconds), keeping whole articles only.
+SHUTDOWN_GRACE_S = 5
 PAGE = Path(__file__).resolve().parent.parent / "static" / "chat.html"
 
 
@@ -37,6 +40,8 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None) -> Fast
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(app_bot, app)  # load the store and the embedder before serving
         yield
+        if app.state.bot is not None:
+            app.state.bot.close()  # ingests still running stop after their current batch
 
     # /docs loads Swagger UI from the package (fastapi-offline), never a CDN, so it works on a closed
     # network. (ReDoc is off: its bundle fetches a logo from a CDN.)
@@ -77,6 +82,8 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None) -> Fast
 
     @app.exception_handler(NewsbotError)
     async def newsbot_error(_request: Request, exc: NewsbotError) -> JSONResponse:
+        if isinstance(exc, IngestStopped):  # the server is going down: try again later
+            return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "10"})
         code = 503 if isinstance(exc, StoreError) else 400
         return JSONResponse({"detail": str(exc)}, status_code=code)
 
@@ -132,7 +139,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers
     if workers == 1:
         app = create_app(settings)
         print(address, flush=True)
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
+                    timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
         return
     from bot.server.workers import shared_environment
 
@@ -140,4 +148,4 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers
         print(f"{address}, {workers} workers, Chroma at {env['NEWSBOT_CHROMA_URL']}", flush=True)
         os.environ.update(env)  # what the worker processes read their settings from
         uvicorn.run("bot.server.app:app_factory", factory=True, workers=workers, host=host, port=port,
-                    log_level="warning", access_log=False)
+                    log_level="warning", access_log=False, timeout_graceful_shutdown=SHUTDOWN_GRACE_S)

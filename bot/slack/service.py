@@ -122,7 +122,7 @@ def _event_id(request: Request, body: bytes) -> str | None:
         return None  # commands and button clicks come form-encoded
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     event_id = payload.get("event_id") if isinstance(payload, dict) and payload.get("type") == "event_callback" \
         else None

@@ -1,4 +1,5 @@
 from bot import Bot, DeltaEvent, DoneEvent
+from bot.cache import LRU
 from tests.conftest import article
 
 
@@ -27,3 +28,19 @@ def test_no_cache_when_turned_off(tmp_path: object) -> None:
     bot.ask("How much do tickets cost?")
     bot.ask("How much do tickets cost?")
     assert bot._answers.hits == 0 and len(bot._answers) == 0
+
+
+def test_caches_are_bounded_by_bytes_too() -> None:
+    cache: LRU[str, str] = LRU(1000, max_bytes=10_000, weigh=lambda k, v: len(k) + len(v))
+    for n in range(100):
+        cache.put(f"k{n}", "v" * 1000)
+    assert cache.bytes <= 10_000 and len(cache) < 11 and cache.get("k99") and cache.get("k0") is None
+    cache.put("huge", "v" * 20_000)  # larger than the whole cache: not kept, nothing evicted for it
+    assert cache.get("huge") is None and cache.get("k99")
+
+
+def test_large_filters_do_not_grow_the_answer_cache(bot: Bot) -> None:
+    bot.ingest([article(1)])
+    for n in range(40):
+        bot.ask("How much do tickets cost?", filters={"source": [f"{n} source {i} " * 10 for i in range(100)]})
+    assert len(bot._answers) == 40 and bot._answers.bytes < 40 * 5_000

@@ -1,3 +1,5 @@
+import pytest
+
 from index import Article, chunk_article, split_sentences
 
 
@@ -26,3 +28,20 @@ def test_paragraph_breaks_are_kept_inside_chunks() -> None:
     a = Article(title="T", text="First paragraph ends here.\n\nSecond paragraph starts here.")
     [chunk] = chunk_article(a)
     assert chunk.text == "First paragraph ends here.\nSecond paragraph starts here."
+
+
+@pytest.mark.parametrize("text", [
+    "x. Y " * 40_000,  # every stop follows an initial: one "sentence" of 200 KB
+    "word " * 50_000 + "and no stop at all",
+    "a" * 30_000,  # one token
+])
+def test_every_chunk_is_about_the_chunk_size_whatever_the_text(text: str) -> None:
+    chunks = chunk_article(Article(title="T", text=text), size=1000, overlap=200)
+    assert all(len(c.text) <= 1000 for c in chunks)
+    assert sum(len(c.text) for c in chunks) >= len(text.strip()) - len(chunks)  # nothing dropped but spaces
+
+
+def test_runs_of_abbreviations_split_as_before() -> None:
+    text = "Mr. A. B. Smith met Dr. C. D. Jones at 5 p.m. on Monday. He left. U.S. officials said so."
+    assert split_sentences(text) == ["Mr. A. B. Smith met Dr. C. D. Jones at 5 p.m. on Monday.", "He left.",
+                                     "U.S. officials said so."]

@@ -105,6 +105,13 @@ def test_url_html_and_feed(web: tuple[str, dict[str, tuple[int, str, bytes]]]) -
         ("notes.docx", b"whatever", "unknown file type"),
         ("empty.txt", b"   \n\n", "no text"),
         ("empty.json", b'{"title": "Only a title", "text": "  "}', "no text"),
+        ("digits.json", b'{"title": "t", "text": "x", "n": ' + b"7" * 5000 + b"}", "4300 digits"),
+        ("deep.json", b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        ("deep.jsonl", b'{"title": "t", "text": "It runs."}\n' + b"[" * 100_000 + b"]" * 100_000, "line 2"),
+        ("laughs.rss", b"""<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa">
+<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>
+<rss version="2.0"><channel><item><title>&c;&c;&c;</title><description>Text of it.</description></item>
+</channel></rss>""", "declares XML entities"),
     ],
 )
 def test_bad_files_raise_clear_errors(tmp_path: Path, name: str, content: bytes, message: str) -> None:

@@ -4,6 +4,7 @@ import pytest
 from langchain_core.embeddings import Embeddings
 
 from index import Article, ChunkStore, StoreError, get_embeddings, make_client
+from index.errors import IngestStopped
 from tests.conftest import article
 
 
@@ -135,3 +136,18 @@ def test_each_article_is_written_as_soon_as_its_chunks_are_embedded(tmp_path: Pa
     assert all(s[1] == total for s in seen)
     stored = [s[2] for s in seen]
     assert stored == sorted(stored) and 0 < stored[len(stored) // 2] < 3 and stored[-1] == 3
+
+
+def test_a_stopped_ingest_keeps_whole_articles_only(tmp_path: Path) -> None:
+    store = store_at(tmp_path)
+    articles = [Article(**article(n, text=" ".join(f"Fact {i} about ferry {n} and its town." for i in range(20))))
+                for n in range(4)]
+    batches = []
+    with pytest.raises(IngestStopped, match="stored whole"):
+        store.ingest(articles, batch_size=4, progress=lambda done, _total: batches.append(done),
+                     stop=lambda: len(batches) >= 3)
+    assert len(batches) == 3  # no batch after the stop
+    infos = store.list_articles()
+    assert 0 < len(infos) < len(articles)
+    for info in infos:
+        assert len([c for c in store.all_chunks() if c.article_id == info.id]) == info.chunks

@@ -1,11 +1,13 @@
-"""Real processes: several uvicorn workers as one service, two ingests at once, and an ingest
-killed with SIGKILL."""
+"""Real processes: several uvicorn workers as one service, two ingests at once, an ingest killed
+with SIGKILL, and ingests stopped by SIGTERM or by their client going away."""
 
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -131,3 +133,86 @@ def test_an_ingest_killed_midway_leaves_whole_articles_and_a_rerun_completes_it(
     assert len(report.added) + len(report.updated) + len(report.unchanged) == total
     assert sorted(report.unchanged) == sorted(survived)  # what survived whole is kept, the rest written
     assert len(consistent(bot)) == total
+
+
+def start_server(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+    port = free_port()
+    server = subprocess.Popen(newsbot("serve", "--port", str(port)), env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/readyz", timeout=5).status_code == 200:
+                return server, base
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    server.kill()
+    raise AssertionError("the server did not start")
+
+
+def dev_articles() -> list[dict[str, object]]:
+    """The dev set's articles in the API's shape, about 400 chunks: minutes to embed here."""
+    return [{"id": a["article_id"], "title": a["title"], "text": a["text"], "url": a.get("url")}
+            for a in read_jsonl(DEV / "articles.jsonl")]
+
+
+def post_in_background(base: str, articles: list[dict[str, object]]) -> list[httpx.Response | Exception]:
+    outcome: list[httpx.Response | Exception] = []
+
+    def post() -> None:
+        try:
+            outcome.append(httpx.post(base + "/v1/articles", json=articles, timeout=600))
+        except httpx.HTTPError as exc:
+            outcome.append(exc)
+
+    threading.Thread(target=post, daemon=True).start()
+    return outcome
+
+
+def stored(base: str) -> int:
+    return int(httpx.get(base + "/v1/articles", params={"limit": 1}, timeout=30).json()["total"])
+
+
+def wait_for_first_article(base: str, outcome: list[httpx.Response | Exception] | None = None) -> None:
+    deadline = time.monotonic() + 300
+    while stored(base) == 0:
+        assert not outcome, f"the ingest ended before writing anything: {outcome}"
+        assert time.monotonic() < deadline, "no article was written in 5 minutes"
+        time.sleep(0.2)
+
+
+def test_sigterm_stops_a_server_that_is_ingesting_and_keeps_whole_articles(tmp_path: Path) -> None:
+    articles = dev_articles()
+    server, base = start_server({**os.environ, "NEWSBOT_DATA_DIR": str(tmp_path)})
+    try:
+        outcome = post_in_background(base, articles)
+        wait_for_first_article(base, outcome)  # the ingest is under way
+        server.send_signal(signal.SIGTERM)
+        server.wait(120)  # without the stop it runs until all articles are embedded, minutes here
+    finally:
+        server.kill()
+    survived = consistent(Bot(data_dir=tmp_path))
+    assert 0 < len(survived) < len(articles)
+
+
+def test_an_abandoned_ingest_request_stops_between_batches(tmp_path: Path) -> None:
+    articles = dev_articles()
+    server, base = start_server({**os.environ, "NEWSBOT_DATA_DIR": str(tmp_path)})
+    try:
+        body = json.dumps(articles).encode()
+        head = (f"POST /v1/articles HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n").encode()
+        with socket.create_connection(("127.0.0.1", int(base.rsplit(":", 1)[1]))) as sock:
+            sock.sendall(head + body)
+            wait_for_first_article(base)
+        # The client is gone: the ingest stops after its current batch, so the count settles.
+        counts = [stored(base)]
+        while len(counts) < 3 or counts[-1] != counts[-3]:
+            time.sleep(2.0)
+            counts.append(stored(base))
+        assert counts[-1] < len(articles)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(60)
+    assert len(consistent(Bot(data_dir=tmp_path))) == counts[-1]

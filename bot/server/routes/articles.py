@@ -1,6 +1,8 @@
 """Articles: add (JSON or file upload), list, delete."""
 
+import asyncio
 import json
+import threading
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
@@ -8,15 +10,18 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import TypeAdapter, ValidationError
 from starlette.datastructures import UploadFile
 
+from bot.core import Bot
 from bot.schemas import ARTICLES_BODY, ArticleIn, ArticlePage, ErrorBody, IngestResult
 from bot.server.deps import BotDep
 from bot.server.security import ApiKey
 from index.articles import Article
-from index.loaders import load_bytes
+from index.loaders import json_problem, load_bytes
+from index.records import IngestReport
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"], dependencies=[ApiKey])
 _article_list: TypeAdapter[list[ArticleIn]] = TypeAdapter(list[ArticleIn])
 MAX_FILES = 50
+_POLL_S = 0.5  # how often an ingest looks whether its client is still there
 
 
 @router.post("", response_model=IngestResult, openapi_extra=ARTICLES_BODY,
@@ -27,8 +32,9 @@ async def post_articles(request: Request, bot: BotDep) -> IngestResult:
     multipart/form-data (.txt, .md, .html, .json, .jsonl, .rss/.atom/.xml). Nothing is stored
     unless every article is valid."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    most = bot.settings.max_articles_per_request
     if kind == "application/json":
-        sources: list[Any] = [a.as_source() for a in await _json_articles(request)]
+        sources: list[Any] = [a.as_source() for a in await _json_articles(request, most)]
     elif kind == "multipart/form-data":
         sources = await _uploaded_articles(request)
     else:
@@ -36,17 +42,41 @@ async def post_articles(request: Request, bot: BotDep) -> IngestResult:
                             "send application/json (an article or a list) or multipart/form-data files")
     if not sources:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "no articles given")
-    report = await run_in_threadpool(bot.ingest, sources)
+    _check_count(len(sources), most)
+    report = await _ingest_while_connected(request, bot, sources)
     return IngestResult(added=report.added, updated=report.updated, unchanged=report.unchanged)
 
 
-async def _json_articles(request: Request) -> list[ArticleIn]:
+async def _ingest_while_connected(request: Request, bot: Bot, sources: list[Any]) -> IngestReport:
+    """Ingest in a worker thread, stopped between batches when the client goes away or the
+    server cancels the request on shutdown: no work for nobody, and only whole articles stored."""
+    cancel = threading.Event()
+    work = asyncio.ensure_future(run_in_threadpool(bot.ingest, sources, cancel=cancel))
+    try:
+        while not (await asyncio.wait({work}, timeout=_POLL_S))[0]:
+            if await request.is_disconnected():
+                cancel.set()
+        return work.result()
+    finally:
+        cancel.set()  # a no-op once done; on cancellation (shutdown) it stops the thread
+
+
+def _check_count(n: int, most: int) -> None:
+    if n > most:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"{n} articles in one request; at most {most} "
+                            "(NEWSBOT_MAX_ARTICLES_PER_REQUEST): send them in several")
+
+
+async def _json_articles(request: Request, most: int) -> list[ArticleIn]:
     try:
         data = json.loads(await request.body())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"malformed JSON: {exc}") from exc
+    except (ValueError, RecursionError) as exc:  # a 5,000-digit number, nesting 100,000 deep
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"unreadable JSON: {json_problem(exc)}") from exc
     try:
         if isinstance(data, list):
+            _check_count(len(data), most)
             return _article_list.validate_python(data)
         return [ArticleIn.model_validate(data)]
     except ValidationError as exc:

@@ -1,10 +1,12 @@
 import json
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from bot import Bot
 from bot.server import create_app
+from index.errors import IngestError
 from tests.conftest import SEED, article
 
 
@@ -90,3 +92,29 @@ def test_oversized_bodies_are_refused(tmp_path: Path) -> None:
     r = client.post("/v1/articles", files=[("files", ("big.txt", b"Title\n\n" + b"word " * 2000, "text/plain"))])
     assert r.status_code == 413
     assert bot.store.count() == 0
+
+
+def test_inputs_beyond_the_limits_are_refused_and_nothing_is_stored(tmp_path: Path) -> None:
+    bot = Bot(data_dir=tmp_path, max_articles_per_request=3)
+    client = TestClient(create_app(bot=bot))
+    assert client.post("/v1/articles", json=article(1)).status_code == 200
+    cases = [
+        (json.dumps(article(2, title="T" * 100_000)), 400, "NEWSBOT_MAX_TITLE_CHARS"),
+        (json.dumps([article(n) for n in range(2, 6)]), 413, "at most 3"),
+        ('{"title": "t", "text": "x", "n": ' + "7" * 5000 + "}", 422, "4300 digits"),
+        ("[" * 100_000 + "]" * 100_000, 422, "nested too deeply"),
+    ]
+    for body, code, message in cases:
+        r = client.post("/v1/articles", content=body, headers={"Content-Type": "application/json"})
+        assert r.status_code == code and message in r.json()["detail"], (code, r.text[:200])
+    lines = "\n".join(json.dumps(article(n)) for n in range(2, 6)).encode()
+    r = client.post("/v1/articles", files=[("files", ("four.jsonl", lines, "application/jsonl"))])
+    assert r.status_code == 413
+    assert [a.title for a in bot.articles()] == ["Harbour town 1 opens a ferry line"]
+
+
+def test_a_long_text_is_refused_by_the_cli_too(tmp_path: Path) -> None:
+    bot = Bot(data_dir=tmp_path, max_article_chars=1000)
+    with pytest.raises(IngestError, match="NEWSBOT_MAX_ARTICLE_CHARS"):
+        bot.ingest([article(1, text="Long text here. " * 100)])
+    assert bot.articles() == []

@@ -1,0 +1,82 @@
+"""Benchmark: CPU seconds per MB for hostile inputs at the sizes the limits allow, through the
+steps before embedding (loading, cleaning, splitting, chunking) and for the largest question.
+Prints numbers; asserts nothing.
+
+    .venv/bin/python bench/bench_bounds.py
+
+Embedding is the deliberate cost of an ingest and is reported apart: chunks per MB of text and
+seconds per chunk with the default embedder, so the bound of a whole request is their product.
+"""
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+from bot.core import Bot
+from bot.settings import Settings
+from index.chunking import chunk_article
+from index.errors import IngestError
+from index.loaders import load_bytes
+
+MB = 1_000_000
+REPO = Path(__file__).resolve().parents[1]
+
+
+def cpu(step: Callable[[], object]) -> tuple[float, object]:
+    start = time.process_time()
+    try:
+        out = step()
+    except IngestError as exc:  # refused is an outcome, timed the same way
+        out = f"refused: {str(exc)[:80]}"
+    return time.process_time() - start, out
+
+
+def through_chunking(data: bytes, name: str) -> object:
+    articles = load_bytes(data, name)
+    return sum(len(chunk_article(a)) for a in articles)
+
+
+def main() -> None:
+    laughs = (b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
+              b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;">]><rss version="2.0">'
+              b"<channel><item><title>&d;&d;&d;&d;</title><description>Text.</description></item></channel></rss>")
+    cases: dict[str, tuple[bytes, str]] = {
+        "initials_x_dot_Y": (b"x. Y " * (MB // 5), "a.txt"),
+        "no_sentence_end": (b"word " * (MB // 5), "a.txt"),
+        "one_token": (b"a" * MB, "a.txt"),
+        "short_sentences": (b"It rained. " * (MB // 11), "a.txt"),
+        "html_nested_divs": (b"<html><body>" + b"<div>" * 20_000 + b"Text here. " * 80_000 + b"</div>" * 20_000
+                             + b"</body></html>", "a.html"),
+        "json_deep": (b"[" * 100_000 + b"]" * 100_000, "a.json"),
+        "feed_entity_laughs": (laughs, "a.rss"),
+    }
+    rows = {}
+    for name, (data, filename) in cases.items():
+        seconds, out = cpu(lambda d=data, f=filename: through_chunking(d, f))
+        rows[name] = {"mb": round(len(data) / MB, 3), "cpu_s": round(seconds, 3),
+                      "cpu_s_per_mb": round(seconds / max(len(data) / MB, 1e-6), 2), "chunks_or_outcome": out}
+        print(json.dumps({name: rows[name]}), flush=True)
+    with TemporaryDirectory() as tmp:
+        bot = Bot(settings=Settings(data_dir=Path(tmp), answer_cache=0, query_cache=0))
+        bot.ingest([REPO / "samples"])
+        bot.ask("warm up")
+        question = ("Who will attend the summit and what is the spending target? " * 40)[: bot.settings.max_question_chars]
+        seconds, _ = cpu(lambda: bot.ask(question))
+        print(json.dumps({"longest_question": {"chars": len(question), "cpu_s": round(seconds, 3)}}), flush=True)
+        filters = {"source": [f"source {i} " * 18 for i in range(100)], "article_id": [f"id{i}" for i in range(1000)]}
+        seconds, _ = cpu(lambda: bot.ask("What is the spending target?", filters=filters))
+        print(json.dumps({"largest_filters": {"cpu_s": round(seconds, 3)}}), flush=True)
+        text = " ".join(f"Sentence {i} of a long report on the harbour and its boats." for i in range(1500))
+        start = time.perf_counter()
+        report = bot.ingest([{"title": "A long report", "text": text}])
+        wall = time.perf_counter() - start
+        per_mb = report.chunks_written / (len(text) / MB)
+        print(json.dumps({"embedding": {"chars": len(text), "chunks": report.chunks_written,
+                                        "s_per_chunk": round(wall / report.chunks_written, 3),
+                                        "chunks_per_mb": round(per_mb), "s_per_mb": round(wall / (len(text) / MB), 1)}}))
+
+
+if __name__ == "__main__":
+    main()
