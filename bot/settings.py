@@ -52,6 +52,8 @@ class WebhookSettings(BaseModel):
     callback_attempts: int = Field(5, ge=1, le=20)
     callback_backoff_s: float = Field(1.0, ge=0.0, description="first retry delay; doubles each time")
     callback_timeout_s: float = Field(10.0, gt=0)
+    callback_hosts: list[str] = Field([], description='JSON list of hosts callbacks may go to (empty: callbacks off): '
+                                      'names, "*.example.com", IPs or networks; private addresses only when listed')
 
 
 class Settings(BaseSettings):

@@ -18,6 +18,7 @@ from fastapi_offline import FastAPIOffline
 
 from bot.core import Bot
 from bot.schemas import EXTRA_COMPONENTS
+from bot.server.callbacks import resolve
 from bot.server.deps import app_bot
 from bot.server.metrics import Metrics
 from bot.server.observe import LimitBody, Observe, configure_logging
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None) -> Fast
         bot.ingest_listeners.append(metrics.on_ingest)
         app.state.bot = bot
     app.state.clock = time.time  # for signature windows; tests move it
+    app.state.resolve = resolve  # callback host lookups; tests replace it, so nothing leaves loopback
     for router in routers:
         app.include_router(router)
     if settings.webhook.secret is not None:

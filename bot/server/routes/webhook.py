@@ -15,6 +15,7 @@ from bot.conversations import new_conversation_id
 from bot.core import Bot
 from bot.models import Filters
 from bot.schemas import ChatResponse, ErrorBody, json_body
+from bot.server.callbacks import CallbackRefused, Resolver, check_url, redacted, resolve, vet
 from bot.server.deps import BotDep
 from bot.settings import MAX_MESSAGE_CHARS, WebhookSettings
 from bot.signing import SignatureError, check_fresh, verify, webhook_signature
@@ -78,16 +79,21 @@ async def post_webhook(request: Request, bot: BotDep, background: BackgroundTask
         return JSONResponse({"detail": f"{where + ': ' if where else ''}{first['msg']}"}, status_code=422)
     question = bot.check_question(req.message)
     conversation_id = req.conversation_id or new_conversation_id()
+    if req.callback_url is not None:
+        try:
+            check_url(str(req.callback_url), settings.callback_hosts)
+        except CallbackRefused as exc:
+            return JSONResponse({"detail": str(exc)}, status_code=400)
     if req.callback_url is None:
         answer = await run_in_threadpool(bot.ask, question, conversation_id, req.filters)
         return ChatResponse.from_answer(answer)
     background.add_task(answer_to_callback, bot, settings, question, conversation_id, req.filters,
-                        str(req.callback_url))
+                        str(req.callback_url), request.app.state.resolve)
     return JSONResponse(WebhookAccepted(conversation_id=conversation_id).model_dump(), status_code=202)
 
 
 async def answer_to_callback(bot: Bot, settings: WebhookSettings, question: str, conversation_id: str,
-                             filters: Filters | None, url: str) -> None:
+                             filters: Filters | None, url: str, resolver: Resolver = resolve) -> None:
     try:
         answer = await run_in_threadpool(bot.ask, question, conversation_id, filters)
         body = ChatResponse.from_answer(answer).model_dump_json().encode()
@@ -96,21 +102,34 @@ async def answer_to_callback(bot: Bot, settings: WebhookSettings, question: str,
     assert settings.secret is not None
     secret = settings.secret.get_secret_value()
     delay = settings.callback_backoff_s
-    async with httpx.AsyncClient(timeout=settings.callback_timeout_s) as client:
+    shown = redacted(url)
+    # No redirects (each hop would need the same checks) and no proxy from the environment.
+    async with httpx.AsyncClient(timeout=settings.callback_timeout_s, follow_redirects=False,
+                                 trust_env=False) as client:
         for attempt in range(1, settings.callback_attempts + 1):
             try:
+                # Vetted on every attempt, after DNS: the address checked is the one connected to.
+                target = await vet(url, settings.callback_hosts, resolver)
+            except CallbackRefused as exc:
+                log.error("callback refused", extra={"fields": {"url": shown, "problem": str(exc)}})
+                return
+            try:
                 # Signed afresh each time, so a late retry is still inside the receiver's window.
-                response = await client.post(url, content=body, headers=signed_headers(secret, body))
+                headers = {**signed_headers(secret, body), "Host": target.host_header}
+                extensions = {"sni_hostname": target.sni_hostname} if target.sni_hostname else None
+                auth = httpx.BasicAuth(*target.auth) if target.auth else httpx.USE_CLIENT_DEFAULT
+                response = await client.post(target.url, content=body, headers=headers, extensions=extensions,
+                                             auth=auth)
                 if response.is_success:
-                    log.info("callback delivered", extra={"fields": {"url": url, "attempt": attempt}})
+                    log.info("callback delivered", extra={"fields": {"url": shown, "attempt": attempt}})
                     return
                 retry = response.status_code in (408, 409, 425, 429) or response.status_code >= 500
                 problem = f"HTTP {response.status_code}"
             except httpx.HTTPError as exc:
                 retry, problem = True, f"{type(exc).__name__}: {exc}"
-            log.warning("callback failed", extra={"fields": {"url": url, "attempt": attempt, "problem": problem}})
+            log.warning("callback failed", extra={"fields": {"url": shown, "attempt": attempt, "problem": problem}})
             if not retry or attempt == settings.callback_attempts:
                 break
             await asyncio.sleep(delay)
             delay *= 2
-    log.error("callback given up", extra={"fields": {"url": url}})
+    log.error("callback given up", extra={"fields": {"url": shown}})

@@ -1,9 +1,11 @@
-"""The signed webhook: sync answers, callbacks with retries, and refused signatures."""
+"""The signed webhook: sync answers, callbacks with retries, refused signatures, and callbacks
+only to the hosts allowed (refused before any connection)."""
 
 import http.server
 import json
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,8 @@ SECRET = "webhook-secret-0123456789"
 
 @pytest.fixture(scope="module")
 def hook_bot(app_bot: Bot) -> Bot:
-    webhook = WebhookSettings(secret=SecretStr(SECRET), callback_backoff_s=0.05, callback_attempts=4)
+    webhook = WebhookSettings(secret=SecretStr(SECRET), callback_backoff_s=0.05, callback_attempts=4,
+                              callback_hosts=["127.0.0.1"])  # the test receivers: loopback, listed explicitly
     return Bot(settings=app_bot.settings.model_copy(update={"webhook": webhook}))
 
 
@@ -154,4 +157,126 @@ def test_callback_is_not_retried_when_the_receiver_refuses_it(live_hook: str) ->
     receiver.wait(1)
     time.sleep(0.5)
     assert len(receiver.calls) == 1
+    receiver.server.shutdown()
+
+
+def hook_with(app_bot: Bot, hosts: list[str]) -> Bot:
+    webhook = WebhookSettings(secret=SecretStr(SECRET), callback_backoff_s=0.01, callback_attempts=2,
+                              callback_hosts=hosts)
+    return Bot(settings=app_bot.settings.model_copy(update={"webhook": webhook}))
+
+
+def test_callbacks_are_off_unless_hosts_are_listed(app_bot: Bot) -> None:
+    client = TestClient(create_app(bot=hook_with(app_bot, [])))
+    r = send(client, {"message": "What is the spending target?", "callback_url": "https://hooks.example.com/x"})
+    assert r.status_code == 400 and "callbacks are off" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("url", [
+    "http://169.254.169.254/latest/meta-data/",  # cloud metadata
+    "http://[::1]:8000/v1/webhook",
+    "http://2130706433/v1/webhook",  # 127.0.0.1 written as a number
+    "http://0x7f.1/",
+    "http://localhost:8000/v1/webhook",
+    "https://hooks.example.test.evil.example/x",
+    "http://10.0.0.8/",
+])
+def test_hosts_not_listed_are_refused_before_any_connection(app_bot: Bot, url: str,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    sent: list[httpx.Request] = []
+    monkeypatch.setattr(httpx.AsyncClient, "send", lambda self, request, **kw: sent.append(request))
+    app = create_app(bot=hook_with(app_bot, ["hooks.example.test", "*.news.example"]))
+    looked_up: list[str] = []
+
+    async def resolver(host: str, port: int) -> list[str]:
+        looked_up.append(host)
+        return ["93.184.216.34"]
+
+    app.state.resolve = resolver
+    r = send(TestClient(app), {"message": "What is the spending target?", "callback_url": url,
+                               "conversation_id": uuid.uuid4().hex})
+    assert r.status_code == 400 and "not allowed" in r.json()["detail"]
+    assert sent == [] and looked_up == []
+
+
+class Recorded:
+    """Stands in for the network: records what the callback would send, connects nowhere."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.requests: list[httpx.Request] = []
+
+        async def send(client: httpx.AsyncClient, request: httpx.Request, **kw: Any) -> httpx.Response:
+            self.requests.append(request)
+            return httpx.Response(200, request=request)
+
+        monkeypatch.setattr(httpx.AsyncClient, "send", send)
+
+
+def callback_through(app_bot: Bot, addresses: list[str], monkeypatch: pytest.MonkeyPatch,
+                     caplog: pytest.LogCaptureFixture, hosts: list[str] | None = None) -> Recorded:
+    recorded = Recorded(monkeypatch)
+    app = create_app(bot=hook_with(app_bot, hosts or ["hooks.example.test"]))
+
+    async def resolver(host: str, port: int) -> list[str]:
+        assert host == "hooks.example.test" and port == 8443
+        return addresses
+
+    app.state.resolve = resolver
+    with caplog.at_level("INFO", logger="newsbot.webhook"):
+        r = send(TestClient(app), {"message": "What is the spending target?", "conversation_id": uuid.uuid4().hex,
+                                   "callback_url": "https://hooks.example.test:8443/cb?token=t0ken"})
+    assert r.status_code == 202
+    return recorded
+
+
+@pytest.mark.parametrize("addresses", [
+    ["169.254.169.254"], ["10.0.0.5"], ["127.0.0.1"], ["::1"], ["fe80::1"], ["93.184.216.34", "192.168.1.1"],
+])
+def test_a_listed_name_that_resolves_inside_is_refused_after_dns(
+        app_bot: Bot, addresses: list[str], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    recorded = callback_through(app_bot, addresses, monkeypatch, caplog)
+    assert recorded.requests == []  # nothing was sent anywhere
+    refused = [r for r in caplog.records if r.getMessage() == "callback refused"]
+    assert refused and "non-public address" in refused[0].fields["problem"]  # type: ignore[attr-defined]
+
+
+def test_a_checked_public_address_is_the_one_connected_to(
+        app_bot: Bot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    recorded = callback_through(app_bot, ["93.184.216.34"], monkeypatch, caplog)
+    [request] = recorded.requests
+    assert str(request.url) == "https://93.184.216.34:8443/cb?token=t0ken"
+    assert request.headers["host"] == "hooks.example.test:8443"
+    assert request.extensions["sni_hostname"] == "hooks.example.test"  # the certificate is checked for the name
+    assert "t0ken" not in caplog.text
+
+
+def test_a_private_address_listed_explicitly_is_allowed(
+        app_bot: Bot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    recorded = callback_through(app_bot, ["10.1.2.3"], monkeypatch, caplog, ["hooks.example.test", "10.1.0.0/16"])
+    assert [str(r.url.host) for r in recorded.requests] == ["10.1.2.3"]
+
+
+def test_credentials_in_a_callback_url_are_sent_as_auth_and_never_logged(
+        live_hook: str, caplog: pytest.LogCaptureFixture) -> None:
+    receiver = Receiver([200])
+    url = receiver.url.replace("http://", "http://hookuser:s3cret-pw@") + "?sig=qu3ry-secret"
+    with caplog.at_level("INFO", logger="newsbot.webhook"), httpx.Client(base_url=live_hook) as client:
+        assert send(client, {"message": "What is the spending target?", "callback_url": url}).status_code == 202
+        receiver.wait(1)
+        time.sleep(0.2)
+    lower = {k.lower(): v for k, v in receiver.calls[0][1].items()}
+    assert lower["authorization"] == httpx.BasicAuth("hookuser", "s3cret-pw")._auth_header
+    logged = " ".join(f"{r.getMessage()} {getattr(r, 'fields', '')}" for r in caplog.records)
+    assert "callback delivered" in logged and "s3cret" not in logged and "qu3ry" not in logged
+    receiver.server.shutdown()
+
+
+def test_redirects_are_not_followed(live_hook: str) -> None:
+    receiver = Receiver([307])
+    with httpx.Client(base_url=live_hook) as client:
+        assert send(client, {"message": "What is the spending target?", "callback_url": receiver.url}
+                    ).status_code == 202
+    receiver.wait(1)
+    time.sleep(0.5)
+    assert len(receiver.calls) == 1  # a 307 is not retried elsewhere, nor followed
     receiver.server.shutdown()
