@@ -14,8 +14,13 @@ def escape(text: str) -> str:
 
 
 def _link(url: str | None, title: str) -> str:
+    """An article link that cannot end early or ping anyone: in the URL, `|` and `>` would close
+    Slack's <url|title> and `<` open a new one (`<!channel>`), so they are escaped or encoded."""
     title = escape(title).replace("|", "¦")
-    return f"<{url}|{title}>" if url and url.startswith(("http://", "https://")) else f"*{title}*"
+    if not (url and url.startswith(("http://", "https://"))):
+        return f"*{title}*"
+    safe = escape(url).replace("|", "%7C").replace(" ", "%20")
+    return f"<{safe}|{title}>"
 
 
 def answer_blocks(answer: Answer, max_citations: int = 3) -> list[dict[str, Any]]:

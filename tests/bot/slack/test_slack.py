@@ -223,3 +223,16 @@ def test_blocks_escape_text_and_say_plainly_when_declining() -> None:
     assert line.startswith("[1] <https://example.org/p|Prices ¦ costs> · 2025-06-03 · Gazette") and len(line) < 300
     declined = answer_blocks(Answer(text="The indexed articles don't say.", answerable=False))
     assert len(declined) == 1 and "Not in the articles" in declined[0]["text"]["text"]
+
+
+def test_a_hostile_url_or_title_cannot_break_out_of_its_link() -> None:
+    cited = Answer(id="a1", text="It happened [1].", answerable=True, citations=[
+        Citation(n=1, article_id="x", title="<!channel> ping & <https://evil.example|click>",
+                 url="https://example.org/a>|<!channel>|x&y", published=None, source="<!here>", quote="<@U123> hi",
+                 score=1.0)])
+    line = answer_blocks(cited)[1]["elements"][0]["text"]
+    link = line.split(" ", 1)[1]
+    # One link, closed once: nothing inside it opens a mention or another link.
+    assert link.startswith("<https://example.org/a&gt;%7C&lt;!channel&gt;%7Cx&amp;y|") and line.count("<") == 1
+    assert line.count(">") == 2 and line.endswith("> &lt;@U123&gt; hi")  # the link's end and the quote mark
+    assert "<!" not in line and "<@" not in line
