@@ -22,6 +22,8 @@ _conversations = sa.Table(
     "conversations", _metadata,
     sa.Column("id", sa.String(100), primary_key=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # Who made it: "key:<fingerprint>", "api" (no keys configured), "slack", "webhook"; None in-process.
+    sa.Column("owner", sa.String(80), nullable=True),
 )
 _turns = sa.Table(
     "turns", _metadata,
@@ -89,6 +91,13 @@ class ConversationStore:
             found = conn.execute(sa.select(_conversations.c.id).where(_conversations.c.id == conversation_id))
             return found.first() is not None
 
+    def belongs_to(self, conversation_id: str, owner: str) -> bool:
+        """The conversation exists and was made by `owner`: others are told it does not exist."""
+        with self.engine.connect() as conn:
+            found = conn.execute(sa.select(_conversations.c.owner).where(_conversations.c.id == conversation_id))
+            row = found.first()
+            return row is not None and row.owner == owner
+
     def get(self, conversation_id: str, last: int | None = None) -> Conversation | None:
         """The conversation with all its turns (or only the `last` ones), oldest first."""
         with self.engine.connect() as conn:
@@ -107,8 +116,9 @@ class ConversationStore:
         conversation = self.get(conversation_id, last=last)
         return conversation.turns if conversation else []
 
-    def add_turn(self, conversation_id: str, question: str, standalone: str, answer: Answer) -> Turn:
-        """Record a turn, creating the conversation on its first turn."""
+    def add_turn(self, conversation_id: str, question: str, standalone: str, answer: Answer,
+                 owner: str | None = None) -> Turn:
+        """Record a turn, creating the conversation (owned by `owner`) on its first turn."""
         now = datetime.now(UTC)
         turn = Turn(id=answer.id or uuid.uuid4().hex, question=question, standalone=standalone, answer=answer,
                     created_at=now)
@@ -118,7 +128,8 @@ class ConversationStore:
                         is None:
                     try:
                         with conn.begin_nested():
-                            conn.execute(sa.insert(_conversations).values(id=conversation_id, created_at=now))
+                            conn.execute(sa.insert(_conversations).values(id=conversation_id, created_at=now,
+                                                                          owner=owner))
                     except IntegrityError:
                         pass  # another worker created it a moment ago
                 conn.execute(sa.insert(_turns).values(id=turn.id, conversation_id=conversation_id, question=question,
@@ -196,7 +207,11 @@ def _utc(value: datetime) -> datetime:
 
 def _add_missing_columns(engine: Engine) -> None:
     """Columns added since a database was created (create_all makes only missing tables)."""
-    have = {c["name"] for c in sa.inspect(engine).get_columns("feedback")}
-    if "comment" not in have:
+    inspector = sa.inspect(engine)
+    if "comment" not in {c["name"] for c in inspector.get_columns("feedback")}:
         with engine.begin() as conn:
             conn.execute(sa.text("ALTER TABLE feedback ADD COLUMN comment TEXT"))
+    if "owner" not in {c["name"] for c in inspector.get_columns("conversations")}:
+        # Conversations from before owners existed stay readable in-process only.
+        with engine.begin() as conn:
+            conn.execute(sa.text("ALTER TABLE conversations ADD COLUMN owner VARCHAR(80)"))

@@ -49,7 +49,8 @@ class Bot:
         elif overrides:
             settings = settings.model_copy(update=overrides)
         self.settings = settings
-        self._closing = threading.Event()
+        self._running: set[threading.Event] = set()  # one per ingest under way, for stop_ingests()
+        self._running_lock = threading.Lock()
         self.embeddings = get_embeddings(settings.embedder)
         token = settings.chroma_token.get_secret_value() if settings.chroma_token else None
         client = make_client(settings.data_dir / "chroma", settings.chroma_url, token)
@@ -102,8 +103,9 @@ class Bot:
                progress: bool = False, cancel: threading.Event | None = None) -> IngestReport:
         """Load every source first; with on_error="raise" one bad source stops the ingest
         before anything is written, with "skip" it is listed in `report.failed`. With
-        `progress`, chunks embedded so far are reported on stderr. When `cancel` is set (or the
-        Bot is closed) the ingest stops between batches with IngestStopped, whole articles kept."""
+        `progress`, chunks embedded so far are reported on stderr. When `cancel` is set (or
+        `stop_ingests()` is called) the ingest stops between batches with IngestStopped, whole
+        articles kept."""
         items: list[Source] = [sources] if isinstance(sources, str | Path | dict | Article) else list(sources)
         report = IngestReport()
         articles: list[Article] = []
@@ -120,10 +122,14 @@ class Bot:
                 report.failed.append((str(source)[:200], str(exc)))
         report_progress, close_progress = chunk_progress() if progress else (None, lambda: None)
         before = self.store.generation
+        cancel = cancel or threading.Event()
+        with self._running_lock:
+            self._running.add(cancel)
         try:
-            done = self.store.ingest(articles, progress=report_progress,
-                                     stop=lambda: self._closing.is_set() or bool(cancel and cancel.is_set()))
+            done = self.store.ingest(articles, progress=report_progress, stop=cancel.is_set)
         finally:
+            with self._running_lock:
+                self._running.discard(cancel)
             close_progress()
             if self.store.generation != before:  # also after a failure midway: some articles were written
                 self.conversations.bump(STORE_VERSION)
@@ -141,9 +147,12 @@ class Bot:
             raise IngestError(f"the text is longer than {self.settings.max_article_chars} characters "
                               "(NEWSBOT_MAX_ARTICLE_CHARS)", where)
 
-    def close(self) -> None:
-        """Stop work in progress: ingests end after their current batch (on server shutdown)."""
-        self._closing.set()
+    def stop_ingests(self) -> None:
+        """Ingests under way end after their current batch (the server calls this on shutdown);
+        later ones run as usual."""
+        with self._running_lock:
+            for cancel in self._running:
+                cancel.set()
 
     def articles(self) -> list[ArticleInfo]:
         return self.store.list_articles()
@@ -229,21 +238,25 @@ class Bot:
         answer = answer.model_copy(update={"conversation_id": conversation_id, "question": inputs["standalone"]})
         if conversation_id:
             answer.id = uuid.uuid4().hex
-            self.conversations.add_turn(conversation_id, inputs["question"], inputs["standalone"], answer)
+            self.conversations.add_turn(conversation_id, inputs["question"], inputs["standalone"], answer,
+                                        inputs.get("owner"))
         for listener in self.answer_listeners:
             listener(answer)
         return answer
 
     def ask(self, question: str, conversation_id: str | None = None,
-            filters: Filters | dict[str, Any] | None = None) -> Answer:
+            filters: Filters | dict[str, Any] | None = None, owner: str | None = None) -> Answer:
         """Answer a question; with a conversation id, a follow-up is read in the light of the
-        earlier turns and the turn is recorded (the conversation is created on first use)."""
-        return self.chain.invoke({"question": question, "conversation_id": conversation_id, "filters": filters})
+        earlier turns and the turn is recorded (the conversation is created on first use, owned
+        by `owner`: the server passes who is asking, and checks it before continuing one)."""
+        return self.chain.invoke({"question": question, "conversation_id": conversation_id, "filters": filters,
+                                  "owner": owner})
 
     def stream(self, question: str, conversation_id: str | None = None,
-               filters: Filters | dict[str, Any] | None = None) -> Iterator[StreamItem]:
+               filters: Filters | dict[str, Any] | None = None, owner: str | None = None) -> Iterator[StreamItem]:
         """Answer text as it is produced, then the citations, then the whole Answer."""
-        inputs = self._condense({"question": question, "conversation_id": conversation_id, "filters": filters})
+        inputs = self._condense({"question": question, "conversation_id": conversation_id, "filters": filters,
+                                 "owner": owner})
         for item in self._produce(inputs):
             if isinstance(item, Answer):
                 answer = self._record(inputs, item)

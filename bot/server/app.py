@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None) -> Fast
         await run_in_threadpool(app_bot, app)  # load the store and the embedder before serving
         yield
         if app.state.bot is not None:
-            app.state.bot.close()  # ingests still running stop after their current batch
+            app.state.bot.stop_ingests()  # those still running stop after their current batch
 
     # /docs loads Swagger UI from the package (fastapi-offline), never a CDN, so it works on a closed
     # network. (ReDoc is off: its bundle fetches a logo from a CDN.)

@@ -73,3 +73,12 @@ def require_api_key(request: Request,
 
 
 ApiKey = Depends(require_api_key)
+
+
+def principal(key_id: Annotated[str | None, Depends(require_api_key)]) -> str:
+    """Who is asking, as conversations record their owner: the key's fingerprint, or "api" when
+    the server has no keys (everyone is then the same caller)."""
+    return f"key:{key_id}" if key_id else "api"
+
+
+Principal = Annotated[str, Depends(principal)]

@@ -112,7 +112,7 @@ class SlackService:
 
     async def _answer(self, question: str, conversation_id: str) -> tuple[Answer | None, str | None]:
         try:
-            return await asyncio.to_thread(self.bot().ask, question, conversation_id), None
+            return await asyncio.to_thread(self.bot().ask, question, conversation_id, None, "slack"), None
         except NewsbotError as exc:
             return None, str(exc)
 

@@ -47,3 +47,14 @@ def test_a_short_dedupe_window_does_not_forget_another_kinds_keys(tmp_path: Path
     assert store.first_time("webhook:sig2", 900.0)  # prunes webhook:sig1, which is past its 900 s
     assert not store.first_time("slack:Ev1", 3600.0)  # Slack's retry within its hour is still a duplicate
     assert store.first_time("webhook:sig1", 900.0)
+
+
+def test_a_database_from_before_owners_gains_the_column_and_keeps_its_turns(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE conversations (id VARCHAR(100) PRIMARY KEY, created_at DATETIME NOT NULL)")
+        db.execute("INSERT INTO conversations VALUES ('old-1', '2025-06-01 10:00:00')")
+    store = ConversationStore(f"sqlite:///{path}")
+    assert store.exists("old-1") and not store.belongs_to("old-1", "api")  # readable in-process only
+    store.add_turn("new-1", "q", "q", Answer(text="a", answerable=True), owner="key:abc")
+    assert store.belongs_to("new-1", "key:abc") and not store.belongs_to("new-1", "key:xyz")

@@ -11,7 +11,7 @@ from bot.conversations import new_conversation_id
 from bot.models import ErrorEvent
 from bot.schemas import ChatRequest, ChatResponse, ErrorBody
 from bot.server.deps import BotDep
-from bot.server.security import ApiKey
+from bot.server.security import ApiKey, Principal
 from index.errors import NewsbotError
 
 router = APIRouter(prefix="/v1", tags=["chat"], dependencies=[ApiKey])
@@ -28,22 +28,23 @@ SSE_EVENT = {"type": "object", "required": ["data"], "description": "one Server-
 @router.post("/chat", response_model=ChatResponse, description=SSE_DOC,
              responses={400: {"model": ErrorBody}, 404: {"model": ErrorBody, "description": "unknown conversation"},
                         200: {"content": {"text/event-stream": {"schema": SSE_EVENT}}}})
-def post_chat(req: ChatRequest, bot: BotDep, request: Request) -> ChatResponse | StreamingResponse:
-    """Answer a message; a follow-up continues the conversation given by `conversation_id`."""
+def post_chat(req: ChatRequest, bot: BotDep, request: Request, owner: Principal) -> ChatResponse | StreamingResponse:
+    """Answer a message; a follow-up continues the conversation given by `conversation_id` (one
+    made with the same API key: others' conversations are 404 here)."""
     question = bot.check_question(req.message)
     if req.conversation_id is None:
         conversation_id = new_conversation_id()
-    elif bot.conversations.exists(req.conversation_id):
+    elif bot.conversations.belongs_to(req.conversation_id, owner):
         conversation_id = req.conversation_id
     else:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no conversation with id {req.conversation_id!r}; "
                             "leave conversation_id out to start one")
     if req.stream or "text/event-stream" in request.headers.get("accept", ""):
-        events = bot.stream(question, conversation_id=conversation_id, filters=req.filters)
+        events = bot.stream(question, conversation_id=conversation_id, filters=req.filters, owner=owner)
         first = next(events)  # retrieval errors surface as a 4xx before the stream starts
         return StreamingResponse(_sse(first, events), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-    answer = bot.ask(question, conversation_id=conversation_id, filters=req.filters)
+    answer = bot.ask(question, conversation_id=conversation_id, filters=req.filters, owner=owner)
     return ChatResponse.from_answer(answer)
 
 

@@ -24,6 +24,12 @@ from index.errors import NewsbotError
 router = APIRouter(prefix="/v1", tags=["webhook"])
 log = logging.getLogger("newsbot.webhook")
 TIMESTAMP, SIGNATURE = "X-Newsbot-Timestamp", "X-Newsbot-Signature"
+WEBHOOK = "webhook"  # the owner of conversations made through the webhook (its callers share one secret)
+
+
+def _webhooks_own(bot: Bot, conversation_id: str) -> bool:
+    """New, or made through the webhook: ids are the caller's, so one could name a Slack thread's."""
+    return not bot.conversations.exists(conversation_id) or bot.conversations.belongs_to(conversation_id, WEBHOOK)
 
 
 class WebhookRequest(BaseModel):
@@ -79,13 +85,16 @@ async def post_webhook(request: Request, bot: BotDep, background: BackgroundTask
         return JSONResponse({"detail": f"{where + ': ' if where else ''}{first['msg']}"}, status_code=422)
     question = bot.check_question(req.message)
     conversation_id = req.conversation_id or new_conversation_id()
+    if req.conversation_id and not await run_in_threadpool(_webhooks_own, bot, conversation_id):
+        return JSONResponse({"detail": f"conversation id {conversation_id!r} is taken by another channel; "
+                                       "choose another"}, status_code=409)
     if req.callback_url is not None:
         try:
             check_url(str(req.callback_url), settings.callback_hosts)
         except CallbackRefused as exc:
             return JSONResponse({"detail": str(exc)}, status_code=400)
     if req.callback_url is None:
-        answer = await run_in_threadpool(bot.ask, question, conversation_id, req.filters)
+        answer = await run_in_threadpool(bot.ask, question, conversation_id, req.filters, WEBHOOK)
         return ChatResponse.from_answer(answer)
     background.add_task(answer_to_callback, bot, settings, question, conversation_id, req.filters,
                         str(req.callback_url), request.app.state.resolve)
@@ -95,7 +104,7 @@ async def post_webhook(request: Request, bot: BotDep, background: BackgroundTask
 async def answer_to_callback(bot: Bot, settings: WebhookSettings, question: str, conversation_id: str,
                              filters: Filters | None, url: str, resolver: Resolver = resolve) -> None:
     try:
-        answer = await run_in_threadpool(bot.ask, question, conversation_id, filters)
+        answer = await run_in_threadpool(bot.ask, question, conversation_id, filters, WEBHOOK)
         body = ChatResponse.from_answer(answer).model_dump_json().encode()
     except NewsbotError as exc:
         body = CallbackError(error=str(exc), conversation_id=conversation_id).model_dump_json().encode()

@@ -96,3 +96,38 @@ def test_an_unhandled_error_is_a_500_with_the_request_id_and_no_internals(
     assert r.status_code == 500 and r.headers["x-request-id"] == "probe-1234"
     assert "probe-1234" in r.json()["detail"] and "secret" not in r.text
     assert any("disk on fire" in (rec.exc_text or "") for rec in caplog.records)  # the traceback is logged
+
+
+def test_conversations_belong_to_the_key_that_made_them(app_bot: Bot) -> None:
+    settings = app_bot.settings.model_copy(update={
+        "api_keys": [SecretStr("key-one"), SecretStr("key-two")], "rate_limit_per_minute": 0})
+    owned_bot = Bot(settings=settings)
+    client = TestClient(create_app(bot=owned_bot))
+    one, two = {"Authorization": "Bearer key-one"}, {"Authorization": "Bearer key-two"}
+    made = client.post("/v1/chat", json={"message": "Who attends the NATO summit?"}, headers=one).json()
+    cid = made["conversation_id"]
+    assert client.get(f"/v1/conversations/{cid}", headers=one).status_code == 200
+    other = client.get(f"/v1/conversations/{cid}", headers=two)
+    assert other.status_code == 404 and "no conversation" in other.json()["detail"]  # as if it did not exist
+    follow = {"message": "And when does it start?", "conversation_id": cid}
+    assert client.post("/v1/chat", json=follow, headers=two).status_code == 404
+    assert client.post("/v1/chat", json={**follow, "stream": True}, headers=two).status_code == 404
+    assert client.post("/v1/chat", json=follow, headers=one).status_code == 200
+    turns = client.get(f"/v1/conversations/{cid}", headers=one).json()["turns"]
+    assert len(turns) == 2  # key-two's attempts added nothing
+
+    # Slack's threads (and the webhook's) are not readable or continued through any key.
+    slack_id = "slack:T1:C1:1717.0001"
+    owned_bot.ask("What is the spending target?", conversation_id=slack_id, owner="slack")
+    assert client.get(f"/v1/conversations/{slack_id}", headers=one).status_code == 404
+    assert client.post("/v1/chat", json={"message": "And by when?", "conversation_id": slack_id},
+                       headers=one).status_code == 404
+    assert len(owned_bot.conversation(slack_id).turns) == 1  # type: ignore[union-attr]
+
+
+def test_without_keys_every_caller_is_the_same_but_slack_stays_apart(app_bot: Bot) -> None:
+    client = TestClient(create_app(bot=app_bot))
+    cid = client.post("/v1/chat", json={"message": "Who attends the NATO summit?"}).json()["conversation_id"]
+    assert client.get(f"/v1/conversations/{cid}").status_code == 200
+    app_bot.ask("What is the spending target?", conversation_id="slack:T9:C9:1.2", owner="slack")
+    assert client.get("/v1/conversations/slack:T9:C9:1.2").status_code == 404

@@ -280,3 +280,13 @@ def test_redirects_are_not_followed(live_hook: str) -> None:
     time.sleep(0.5)
     assert len(receiver.calls) == 1  # a 307 is not retried elsewhere, nor followed
     receiver.server.shutdown()
+
+
+def test_the_webhook_cannot_continue_another_channels_conversation(hook: TestClient, hook_bot: Bot) -> None:
+    hook_bot.ask("What is the spending target?", conversation_id="slack:T2:C2:9.9", owner="slack")
+    r = send(hook, {"message": "And by when?", "conversation_id": "slack:T2:C2:9.9"})
+    assert r.status_code == 409 and "taken" in r.json()["detail"]
+    assert len(hook_bot.conversation("slack:T2:C2:9.9").turns) == 1  # type: ignore[union-attr]
+    mine = "ticket-" + uuid.uuid4().hex
+    assert send(hook, {"message": "Who attends the NATO summit?", "conversation_id": mine}).status_code == 200
+    assert send(hook, {"message": "And when does it start?", "conversation_id": mine}).status_code == 200
