@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(60, ge=1)
     max_body_bytes: int = Field(10_000_000, ge=1_000)
     cors_origins: list[str] = Field([], description='JSON list of allowed origins, e.g. ["https://example.com"]')
+    allowed_hosts: list[str] = Field([], description='JSON list of Host names served (e.g. ["news.example.com"]); '
+                                     "empty: any, but `newsbot serve` on loopback serves only loopback names")
     log_format: Literal["json", "text"] = "json"
     slack: SlackSettings = SlackSettings()
     webhook: WebhookSettings = WebhookSettings()

@@ -1,7 +1,9 @@
 """App factory and the uvicorn runner."""
 
+import ipaddress
 import json
 import os
+import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,9 +22,11 @@ from bot.core import Bot
 from bot.schemas import EXTRA_COMPONENTS
 from bot.server.callbacks import resolve
 from bot.server.deps import app_bot
+from bot.server.guard import LOOPBACK_HOSTS, BrowserGuard
 from bot.server.metrics import Metrics
 from bot.server.observe import LimitBody, Observe, configure_logging
 from bot.server.routes import routers
+from bot.server.routes.page import page_policy
 from bot.server.security import KeyCheck, RateLimiter
 from bot.settings import Settings
 from index.errors import IngestStopped, NewsbotError, StoreError
@@ -51,6 +55,7 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None) -> Fast
     app.state.settings = settings
     app.state.bot = None
     app.state.page_html = PAGE.read_text(encoding="utf-8")
+    app.state.page_policy = page_policy(app.state.page_html)
     app.state.metrics = metrics = Metrics()
     app.state.key_check = KeyCheck([k.get_secret_value() for k in settings.api_keys],
                                    RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst))
@@ -74,12 +79,14 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None) -> Fast
         app.include_router(slack_router(app.state.slack))
 
     # Each middleware added wraps the ones before it. From the outside in: Observe (every request
-    # gets an id and a log line), CORS (so browsers can read even a 413), then the size limit.
+    # gets an id and a log line), the browser guard (Host, cross-site writes, security headers),
+    # CORS (so browsers can read even a 413), then the size limit.
     app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
                            expose_headers=["X-Request-ID", "Retry-After"])
+    app.add_middleware(BrowserGuard, cors_origins=settings.cors_origins, allowed_hosts=settings.allowed_hosts)
     app.add_middleware(Observe, metrics=metrics)
 
     @app.exception_handler(NewsbotError)
@@ -133,11 +140,26 @@ def app_factory() -> FastAPI:
     return create_app(settings)
 
 
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     import uvicorn
 
     configure_logging(settings.log_format)
     address = f"newsbot chat: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)"
+    if is_loopback(host) and not settings.allowed_hosts:
+        # A page elsewhere may point a DNS name at 127.0.0.1 (rebinding): serve loopback names only.
+        settings = settings.model_copy(update={"allowed_hosts": LOOPBACK_HOSTS})
+    if not is_loopback(host) and not settings.api_keys:
+        print(f"warning: serving on {host} without API keys: anyone who can reach it can read, add and delete "
+              "articles; set NEWSBOT_API_KEYS", file=sys.stderr, flush=True)
     if workers == 1:
         app = create_app(settings)
         print(address, flush=True)
@@ -149,5 +171,6 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers
     with shared_environment(settings) as env:
         print(f"{address}, {workers} workers, Chroma at {env['NEWSBOT_CHROMA_URL']}", flush=True)
         os.environ.update(env)  # what the worker processes read their settings from
+        os.environ["NEWSBOT_ALLOWED_HOSTS"] = json.dumps(settings.allowed_hosts)
         uvicorn.run("bot.server.app:app_factory", factory=True, workers=workers, host=host, port=port,
                     log_level="warning", access_log=False, timeout_graceful_shutdown=SHUTDOWN_GRACE_S)

@@ -68,6 +68,9 @@ def test_workers_serve_as_one_service(tmp_path: Path) -> None:
                 assert "3.5" in client.post("/v1/chat", json={"message": "What is the spending target?"}
                                             ).json()["answer"]
             metrics = client.get("/metrics").text
+            # Bound to loopback, each worker serves loopback names only (a rebound DNS name gets 400).
+            assert client.get("/healthz", headers={"Host": "rebind.example:80"}).status_code == 400
+            assert client.get("/healthz", headers={"Host": f"localhost:{port}"}).status_code == 200
         line = next(x for x in metrics.splitlines()
                     if x.startswith('newsbot_http_requests_total{method="POST",route="/v1/chat",status="200"}'))
         assert float(line.rsplit(" ", 1)[1]) == 24.0  # every worker's requests, merged

@@ -44,6 +44,8 @@ def ask(page: Page, question: str) -> None:
 
 def test_ask_stream_cite_and_follow_up(browser: Browser, page_url: str) -> None:
     page = browser.new_page(viewport={"width": 1100, "height": 900})
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
     page.goto(page_url)
     ask(page, "Who attends the NATO summit?")
     first = page.locator(".turn").nth(0)
@@ -86,6 +88,21 @@ def test_ask_stream_cite_and_follow_up(browser: Browser, page_url: str) -> None:
 
     page.get_by_role("button", name="New conversation").click()
     expect(page.locator(".turn")).to_have_count(0)
+    assert not [m for m in console if "Content Security Policy" in m]  # the page runs under its own policy
+    page.close()
+
+
+def test_a_citation_url_that_is_not_a_web_link_is_shown_as_text(browser: Browser, page_url: str) -> None:
+    planted = {"title": "Lighthouse keepers return to Gull Rock", "url": "javascript:alert(document.domain)",
+               "text": "Two lighthouse keepers returned to Gull Rock on Friday after a fifty-year absence."}
+    page = browser.new_page()
+    assert page.request.post(page_url + "/v1/articles", data=planted).status == 200
+    page.goto(page_url)
+    ask(page, "Who returned to Gull Rock?")
+    card = page.locator(".turn").nth(0).locator(".cite").first
+    expect(card).to_contain_text("Lighthouse keepers", timeout=20_000)
+    expect(card.locator("strong")).to_have_text("Lighthouse keepers return to Gull Rock")
+    assert page.locator("a[href^='javascript:']").count() == 0
     page.close()
 
 

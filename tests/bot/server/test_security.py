@@ -1,5 +1,9 @@
+import base64
+import hashlib
 import json
 import logging
+import re
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -131,3 +135,56 @@ def test_without_keys_every_caller_is_the_same_but_slack_stays_apart(app_bot: Bo
     assert client.get(f"/v1/conversations/{cid}").status_code == 200
     app_bot.ask("What is the spending target?", conversation_id="slack:T9:C9:1.2", owner="slack")
     assert client.get("/v1/conversations/slack:T9:C9:1.2").status_code == 404
+
+
+def upload(client: TestClient, **headers: str) -> int:
+    files = [("files", ("planted.txt", b"Summit moved\n\nThe summit was moved to the moon, officials said.", "text/plain"))]
+    return client.post("/v1/articles", files=files, headers=headers).status_code
+
+
+def test_cross_site_writes_are_refused_without_keys(tmp_path: Path) -> None:
+    bot = Bot(data_dir=tmp_path)
+    client = TestClient(create_app(bot=bot))
+    # What a page on another site can send with fetch(..., {mode: "no-cors"}) or a form.
+    assert upload(client, Origin="https://evil.example") == 403
+    assert upload(client, **{"Sec-Fetch-Site": "cross-site"}) == 403
+    assert upload(client, Origin="null") == 403
+    r = client.post("/v1/chat", json={"message": "hi"}, headers={"Origin": "https://evil.example"})
+    assert r.status_code == 403 and "cross-site" in r.json()["detail"]
+    assert client.delete("/v1/articles/x", headers={"Origin": "https://evil.example"}).status_code == 403
+    assert bot.articles() == []
+    # Its own page (same origin), programs (no Origin) and reads go through.
+    assert upload(client, Origin="http://testserver", **{"Sec-Fetch-Site": "same-origin"}) == 200
+    assert client.get("/v1/articles", headers={"Origin": "https://evil.example"}).status_code == 200
+    assert upload(client) == 200
+
+
+def test_a_listed_cors_origin_may_write(keyed: TestClient) -> None:
+    r = keyed.post("/v1/chat", json={"message": "What is the spending target?"},
+                   headers={"Origin": "https://news.example", "Sec-Fetch-Site": "cross-site",
+                            "Authorization": "Bearer key-one"})
+    assert r.status_code == 200
+
+
+def test_hosts_outside_the_allowed_list_get_400(app_bot: Bot) -> None:
+    settings = app_bot.settings.model_copy(update={"allowed_hosts": ["127.0.0.1", "localhost", "::1"]})
+    client = TestClient(create_app(settings=settings, bot=Bot(settings=settings)))
+    assert client.get("/healthz", headers={"Host": "127.0.0.1:8000"}).status_code == 200
+    assert client.get("/healthz", headers={"Host": "[::1]:8000"}).status_code == 200
+    assert client.get("/healthz", headers={"Host": "localhost"}).status_code == 200
+    rebound = client.get("/v1/articles", headers={"Host": "rebind.evil.example:8000"})
+    assert rebound.status_code == 400 and "NEWSBOT_ALLOWED_HOSTS" in rebound.json()["detail"]
+
+
+def test_security_headers_and_a_page_policy_without_inline_code(client: TestClient) -> None:
+    for response in (client.get("/healthz"), client.get("/v1/articles"), client.get("/")):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "no-referrer" and response.headers["x-frame-options"] == "DENY"
+    page = client.get("/")
+    policy = page.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in policy and "connect-src 'self'" in policy and "unsafe-inline" not in policy
+    for kind in ("script", "style"):
+        body = re.search(rf"<{kind}>(.*?)</{kind}>", page.text, re.DOTALL)
+        assert body is not None
+        digest = base64.b64encode(hashlib.sha256(body.group(1).encode()).digest()).decode()
+        assert f"{kind}-src 'sha256-{digest}'" in policy
