@@ -62,7 +62,8 @@ def main() -> None:
         bot = Bot(settings=Settings(data_dir=Path(tmp), answer_cache=0, query_cache=0))
         bot.ingest([REPO / "samples"])
         bot.ask("warm up")
-        question = ("Who will attend the summit and what is the spending target? " * 40)[: bot.settings.max_question_chars]
+        most = bot.settings.max_question_chars
+        question = ("Who will attend the summit and what is the spending target? " * 40)[:most]
         seconds, _ = cpu(lambda: bot.ask(question))
         print(json.dumps({"longest_question": {"chars": len(question), "cpu_s": round(seconds, 3)}}), flush=True)
         filters = {"source": [f"source {i} " * 18 for i in range(100)], "article_id": [f"id{i}" for i in range(1000)]}
@@ -75,7 +76,8 @@ def main() -> None:
         per_mb = report.chunks_written / (len(text) / MB)
         print(json.dumps({"embedding": {"chars": len(text), "chunks": report.chunks_written,
                                         "s_per_chunk": round(wall / report.chunks_written, 3),
-                                        "chunks_per_mb": round(per_mb), "s_per_mb": round(wall / (len(text) / MB), 1)}}))
+                                        "chunks_per_mb": round(per_mb),
+                                        "s_per_mb": round(wall / (len(text) / MB), 1)}}))
 
 
 if __name__ == "__main__":

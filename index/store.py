@@ -143,7 +143,10 @@ class ChunkStore:
         return self._generation
 
     def count(self) -> int:
-        return int(self._collection.count())
+        try:
+            return int(self._collection.count())
+        except Exception as exc:  # a Chroma server that went away: httpx errors, not chromadb's
+            raise StoreError(f"reading the store failed: {exc}") from exc
 
     def ingest(self, articles: Iterable[Article], batch_size: int = 64,
                progress: Callable[[int, int], None] | None = None,
@@ -205,7 +208,10 @@ class ChunkStore:
             self._generation += 1
 
     def _existing(self, article_id: str) -> dict[str, Metadata]:
-        got = self._collection.get(where={"article_id": article_id}, include=["metadatas"])
+        try:
+            got = self._collection.get(where={"article_id": article_id}, include=["metadatas"])
+        except Exception as exc:
+            raise StoreError(f"reading the store failed: {exc}") from exc
         return {cid: dict(meta or {}) for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=False)}
 
     def delete(self, article_id: str) -> bool:

@@ -93,8 +93,9 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None) -> Fast
     async def newsbot_error(_request: Request, exc: NewsbotError) -> JSONResponse:
         if isinstance(exc, IngestStopped):  # the server is going down: try again later
             return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "10"})
-        code = 503 if isinstance(exc, StoreError) else 400
-        return JSONResponse({"detail": str(exc)}, status_code=code)
+        if isinstance(exc, StoreError):  # the store (say a Chroma server) is away: worth retrying
+            return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "5"})
+        return JSONResponse({"detail": str(exc)}, status_code=400)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> Response:

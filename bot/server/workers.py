@@ -24,10 +24,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def chroma_server(path: Path, timeout_s: float = 60.0) -> Iterator[str]:
-    """`chroma run` over `path` on a free loopback port, for as long as the block runs."""
+def chroma_server(path: Path, timeout_s: float = 60.0, port: int | None = None) -> Iterator[str]:
+    """`chroma run` over `path` on a loopback port (a free one unless given), for as long as the block runs."""
     path.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = port or free_port()
     chroma = Path(sys.executable).parent / "chroma"
     command = [str(chroma) if chroma.exists() else "chroma", "run", "--path", str(path), "--host", "127.0.0.1",
                "--port", str(port)]

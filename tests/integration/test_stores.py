@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from bot import Bot
 from bot.server import create_app
+from bot.server.workers import chroma_server, free_port
 from tests.conftest import REPO, SEED, article
 
 
@@ -62,3 +63,26 @@ def test_workers_sharing_a_server_see_each_others_writes(chroma_url: str, tmp_pa
     one.ingest([article(1, text=changed)])
     assert two.ask(question).citations[0].quote in changed
     assert two.retriever.keyword_index().search("museum", 3)
+
+
+def test_a_chroma_server_that_goes_away_gives_503s_and_service_resumes_when_it_returns(tmp_path: Path) -> None:
+    port = free_port()
+    with chroma_server(tmp_path / "chroma", port=port) as url:
+        bot = Bot(data_dir=tmp_path / "data", chroma_url=url)
+        client = TestClient(create_app(bot=bot), raise_server_exceptions=False)
+        assert client.post("/v1/articles", json=article(1)).status_code == 200
+    calls = {
+        "chat": lambda: client.post("/v1/chat", json={"message": "How much do tickets cost in Port Elm 1?"}),
+        "ingest": lambda: client.post("/v1/articles", json=article(2)),
+        "delete": lambda: client.delete("/v1/articles/nothing-here"),
+        "list": lambda: client.get("/v1/articles"),
+        "ready": lambda: client.get("/readyz"),
+    }
+    for name, call in calls.items():
+        r = call()
+        assert r.status_code == 503 and "store" in r.json()["detail"], (name, r.status_code, r.text[:200])
+        assert name == "ready" or r.headers["retry-after"] == "5"
+    with chroma_server(tmp_path / "chroma", port=port):  # back, same place: no restart of newsbot needed
+        r = client.post("/v1/chat", json={"message": "How much do tickets cost in Port Elm 1?"})
+        assert r.status_code == 200 and "5 dollars" in r.json()["answer"]
+        assert client.get("/readyz").status_code == 200

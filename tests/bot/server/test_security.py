@@ -138,7 +138,8 @@ def test_without_keys_every_caller_is_the_same_but_slack_stays_apart(app_bot: Bo
 
 
 def upload(client: TestClient, **headers: str) -> int:
-    files = [("files", ("planted.txt", b"Summit moved\n\nThe summit was moved to the moon, officials said.", "text/plain"))]
+    text = b"Summit moved\n\nThe summit was moved to the moon, officials said."
+    files = [("files", ("planted.txt", text, "text/plain"))]
     return client.post("/v1/articles", files=files, headers=headers).status_code
 
 
