@@ -80,13 +80,17 @@ class HybridRetriever:
                                                    lambda q, v: 100 + 2 * len(q) + 32 * len(v))
 
     def signature(self) -> tuple[int, int, str]:
-        """Changes whenever the stored chunks do: this process's writes at once, another
-        process's within `recheck_s` (the store's size and the shared `version`, bumped by
-        every writer, are read at most that often)."""
+        """Changes whenever the stored chunks do: this process's writes and, through the shared
+        `version` every writer bumps (one small database read per call), another process's at
+        once, so an article is never cited after its delete has returned; the store's size (for
+        writers that bypass the version) is read at most every `recheck_s`."""
+        version = self.version() if self.version else ""
         with self._lock:
             now = time.monotonic()
-            if self._keyword_key[0] != self.store.generation or now - self._checked >= self.recheck_s:
-                key = (self.store.generation, self.store.count(), self.version() if self.version else "")
+            old_generation, _, old_version = self._keyword_key
+            if old_generation != self.store.generation or old_version != version \
+                    or now - self._checked >= self.recheck_s:
+                key = (self.store.generation, self.store.count(), version)
                 self._checked = now
                 if key != self._keyword_key:
                     self._keyword, self._keyword_key = None, key
@@ -125,16 +129,19 @@ class HybridRetriever:
         ranked = sorted(fused.values(), key=lambda p: p.published, reverse=True)  # newer wins ties
         ranked.sort(key=lambda p: p.score, reverse=True)
         top = ranked[:k]
-        self._fill_dense(vector, [p for p in top if p.dense == 0.0])
-        return top
+        gone = self._fill_dense(vector, [p for p in top if p.dense == 0.0])
+        # A chunk deleted since the keyword index was built is not cited (the vector side is current).
+        return [p for p in top if p.chunk.id not in gone]
 
-    def _fill_dense(self, vector: list[float], passages: list[Passage]) -> None:
+    def _fill_dense(self, vector: list[float], passages: list[Passage]) -> set[str]:
         """Passages only the keyword side found get their similarity too: the answerer weighs
-        it, and it must not depend on whether the passage made the store's vector top-k."""
+        it, and it must not depend on whether the passage made the store's vector top-k.
+        Returns the ids of those no longer stored."""
         stored = self.store.vectors([p.chunk.id for p in passages])
         q = np.asarray(vector, dtype=np.float64)
         for p in passages:
             v = stored.get(p.chunk.id)
-            if v is not None:
+            if v:
                 d = np.asarray(v, dtype=np.float64)
                 p.dense = float(d @ q / ((np.linalg.norm(d) * np.linalg.norm(q)) or 1.0))
+        return {p.chunk.id for p in passages if p.chunk.id not in stored}

@@ -230,7 +230,7 @@ class ChunkStore:
         """Newest first, then by title."""
         infos = [ArticleInfo(id=str(m["article_id"]), title=str(m.get("title", "")), url=m.get("url"),
                              published=m.get("published"), source=m.get("source"), chunks=int(m.get("n_chunks", 1)))
-                 for _, _, m in self._pages(where={"chunk_index": 0}, documents=False)]
+                 for _, _, m in self._pages(where={"chunk_index": 0}, documents=False) if "article_id" in m]
         infos.sort(key=lambda i: i.title)
         infos.sort(key=lambda i: i.published or "", reverse=True)
         return infos
@@ -259,7 +259,7 @@ class ChunkStore:
             offset += page
 
     def vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
-        """The stored embeddings of these chunks."""
+        """The stored embeddings of these chunks; a chunk no longer stored is left out."""
         if not ids:
             return {}
         try:
@@ -268,7 +268,7 @@ class ChunkStore:
             raise StoreError(f"reading embeddings failed: {exc}") from exc
         embeddings = got.get("embeddings")
         if embeddings is None:
-            return {}
+            return {cid: [] for cid in got["ids"]}
         return {cid: [float(x) for x in vec] for cid, vec in zip(got["ids"], embeddings, strict=False)}
 
     def search(self, vector: Sequence[float], k: int, where: Metadata | None = None) -> list[tuple[StoredChunk, float]]:
@@ -282,4 +282,6 @@ class ChunkStore:
             raise StoreError(f"vector search failed: {exc}") from exc
         rows = zip(got["ids"][0], (got["documents"] or [[]])[0], (got["metadatas"] or [[]])[0],
                    (got["distances"] or [[]])[0], strict=False)
-        return [(StoredChunk(cid, doc or "", dict(meta or {})), 1.0 - float(dist)) for cid, doc, meta, dist in rows]
+        # A chunk deleted while the search ran can come back without its metadata: not a result.
+        return [(StoredChunk(cid, doc or "", dict(meta)), 1.0 - float(dist)) for cid, doc, meta, dist in rows
+                if meta and "article_id" in meta]

@@ -86,3 +86,20 @@ def test_a_chroma_server_that_goes_away_gives_503s_and_service_resumes_when_it_r
         r = client.post("/v1/chat", json={"message": "How much do tickets cost in Port Elm 1?"})
         assert r.status_code == 200 and "5 dollars" in r.json()["answer"]
         assert client.get("/readyz").status_code == 200
+
+
+def test_an_article_deleted_by_one_worker_is_never_cited_by_another_after_the_delete_returns(
+        chroma_url: str, tmp_path: Path) -> None:
+    shared = {"chroma_url": chroma_url, "collection": f"t_{uuid.uuid4().hex[:12]}",
+              "database_url": f"sqlite:///{tmp_path / 'shared.db'}"}
+    one = Bot(data_dir=tmp_path / "one", **shared)
+    two = Bot(data_dir=tmp_path / "two", **shared)
+    two.retriever.recheck_s = 3600.0  # the periodic size check never comes to the rescue here
+    one.ingest([article(1), article(2)])
+    question = "What did the mayor Ada Brandt say about the ferry line in Port Elm 1?"
+    first = two.ask(question)
+    gone = str(first.citations[0].article_id)
+    assert first.answerable and "100 people" in first.text
+    assert one.delete(gone)
+    after = two.ask(question)  # at once: the cached answer and the keyword index are both stale
+    assert gone not in {c.article_id for c in after.citations} and "100 people" not in after.text
