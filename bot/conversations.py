@@ -3,9 +3,11 @@
 by default (WAL, so several worker processes can share it), or any SQLAlchemy database URL."""
 
 import contextlib
+import logging
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +19,7 @@ from index.errors import StoreError
 
 __all__ = ["Conversation", "ConversationStore", "Turn", "new_conversation_id"]
 
+log = logging.getLogger("newsbot.conversations")
 _metadata = sa.MetaData()
 _conversations = sa.Table(
     "conversations", _metadata,
@@ -81,10 +84,35 @@ class ConversationStore:
             _add_missing_columns(self.engine)
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot open the conversation database: {exc}") from exc
+        database = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
+        # A SQLite file deleted under a running server keeps working through open connections, into
+        # a file nobody will ever see again: every write looks for it first.
+        self._file = Path(database) if database and database != ":memory:" else None
         # SQLite lets one writer in at a time and makes the others sleep and retry (in steps of up
         # to 100 ms); queueing this process's writers on a lock instead keeps the latency tail short.
         self._write_lock: contextlib.AbstractContextManager[Any] = (
             threading.Lock() if self.engine.dialect.name == "sqlite" else contextlib.nullcontext())
+
+    def check(self) -> None:
+        """The database is there and answers; a deleted SQLite file is made anew (what it held
+        is gone with it), so later writes are kept."""
+        if self._file is not None and not self._file.exists():
+            log.error("the conversation database %s was deleted; creating a new, empty one", self._file)
+            self.engine.dispose()
+            try:
+                _metadata.create_all(self.engine)
+            except SQLAlchemyError as exc:
+                raise StoreError(f"the conversation database {self._file} is gone and cannot be made anew: {exc}"
+                                 ) from exc
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            raise StoreError(f"the conversation database does not answer: {exc}") from exc
+
+    def _writable(self) -> None:
+        if self._file is not None and not self._file.exists():
+            self.check()
 
     def exists(self, conversation_id: str) -> bool:
         with self.engine.connect() as conn:
@@ -122,6 +150,7 @@ class ConversationStore:
         now = datetime.now(UTC)
         turn = Turn(id=answer.id or uuid.uuid4().hex, question=question, standalone=standalone, answer=answer,
                     created_at=now)
+        self._writable()
         try:
             with self._write_lock, self.engine.begin() as conn:
                 if conn.execute(sa.select(_conversations.c.id).where(_conversations.c.id == conversation_id)).first() \
@@ -145,6 +174,7 @@ class ConversationStore:
         text before its first ":"), so one caller's short window never prunes another's keys."""
         now = datetime.now(UTC)
         kind = key.split(":", 1)[0] + ":"
+        self._writable()
         try:
             with self._write_lock, self.engine.begin() as conn:
                 conn.execute(sa.delete(_seen).where(_seen.c.key.startswith(kind, autoescape=True),
@@ -159,6 +189,7 @@ class ConversationStore:
     def bump(self, key: str) -> str:
         """Give `key` a new value (workers compare it to notice each other's writes)."""
         value = uuid.uuid4().hex
+        self._writable()
         try:
             with self._write_lock, self.engine.begin() as conn:
                 updated = conn.execute(sa.update(_state).where(_state.c.key == key).values(value=value))
@@ -173,12 +204,38 @@ class ConversationStore:
         return value
 
     def value(self, key: str) -> str:
-        with self.engine.connect() as conn:
-            found = conn.execute(sa.select(_state.c.value).where(_state.c.key == key)).first()
+        try:
+            with self.engine.connect() as conn:
+                found = conn.execute(sa.select(_state.c.value).where(_state.c.key == key)).first()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot read the conversation database: {exc}") from exc
         return found.value if found else ""
+
+    def prune(self, older_than: timedelta) -> int:
+        """Delete conversations whose last turn is older than `older_than`, with their turns and
+        the feedback on them. Returns how many conversations went."""
+        cutoff = datetime.now(UTC) - older_than
+        last = sa.select(_turns.c.conversation_id, sa.func.max(_turns.c.created_at).label("at")) \
+            .group_by(_turns.c.conversation_id).subquery()
+        stale = sa.select(_conversations.c.id).outerjoin(last, last.c.conversation_id == _conversations.c.id) \
+            .where(sa.func.coalesce(last.c.at, _conversations.c.created_at) < cutoff)
+        self._writable()
+        try:
+            with self._write_lock, self.engine.begin() as conn:
+                ids = [r.id for r in conn.execute(stale)]
+                for start in range(0, len(ids), 500):  # bounded IN lists
+                    batch = ids[start:start + 500]
+                    answers = sa.select(_turns.c.id).where(_turns.c.conversation_id.in_(batch))
+                    conn.execute(sa.delete(_feedback).where(_feedback.c.answer_id.in_(answers)))
+                    conn.execute(sa.delete(_turns).where(_turns.c.conversation_id.in_(batch)))
+                    conn.execute(sa.delete(_conversations).where(_conversations.c.id.in_(batch)))
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot prune conversations: {exc}") from exc
+        return len(ids)
 
     def add_feedback(self, answer_id: str, value: int, channel: str, user: str | None = None,
                      comment: str | None = None) -> None:
+        self._writable()
         try:
             with self._write_lock, self.engine.begin() as conn:
                 conn.execute(sa.insert(_feedback).values(answer_id=answer_id, value=value, channel=channel,

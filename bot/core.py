@@ -1,6 +1,7 @@
 """`Bot`: the in-process entry point. Ingest articles, ask questions, stream answers."""
 
 import hashlib
+import logging
 import re
 import threading
 import uuid
@@ -23,12 +24,13 @@ from bot.retrieval import HybridRetriever, Passage
 from bot.settings import Settings
 from index.articles import Article
 from index.embeddings import get_embeddings
-from index.errors import AnswerError, IngestError
+from index.errors import AnswerError, IngestError, StoreError
 from index.loaders import Source, expand_sources, load_sources
 from index.store import ArticleInfo, ChunkStore, IngestReport, make_client
 
 StreamItem = DeltaEvent | CitationsEvent | DoneEvent
 _WORDS = re.compile(r"\S+\s*")
+log = logging.getLogger("newsbot")
 STORE_VERSION = "store_version"  # bumped in the shared database by every write, so other workers notice
 
 
@@ -120,6 +122,7 @@ class Bot:
                 if on_error == "raise":
                     raise
                 report.failed.append((str(source)[:200], str(exc)))
+        self.conversations.check()  # before writing anything: a failure then means nothing was written
         report_progress, close_progress = chunk_progress() if progress else (None, lambda: None)
         before = self.store.generation
         cancel = cancel or threading.Event()
@@ -132,7 +135,7 @@ class Bot:
                 self._running.discard(cancel)
             close_progress()
             if self.store.generation != before:  # also after a failure midway: some articles were written
-                self.conversations.bump(STORE_VERSION)
+                self._bump_version()
         done.failed = report.failed
         for listener in self.ingest_listeners:
             listener(done)
@@ -158,10 +161,19 @@ class Bot:
         return self.store.list_articles()
 
     def delete(self, article_id: str) -> bool:
+        self.conversations.check()
         deleted = self.store.delete(article_id)
         if deleted:
-            self.conversations.bump(STORE_VERSION)
+            self._bump_version()
         return deleted
+
+    def _bump_version(self) -> None:
+        """After a write to the store: a failure here must not report the write as failed (it
+        happened); other workers then notice it by the store's size, within a second."""
+        try:
+            self.conversations.bump(STORE_VERSION)
+        except StoreError as exc:
+            log.warning("the store version could not be bumped: %s", exc)
 
     # ---- answering -----------------------------------------------------------------------
     def check_question(self, question: str) -> str:

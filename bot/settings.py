@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     max_articles_per_request: int = Field(1000, ge=1, description="articles one HTTP request may add")
     database_url: str | None = Field(None, description="conversations; default SQLite in the data dir")
     history_turns: int = Field(4, ge=1, le=50, description="turns of history used to condense a follow-up")
+    conversation_days: float = Field(90.0, ge=0, description="conversations idle longer are deleted (with their "
+                                     "feedback) by the server, hourly; 0 keeps them forever")
     # HTTP service
     api_keys: list[SecretStr] = Field([], description="JSON list; when set, /v1/* needs Authorization: Bearer KEY")
     rate_limit_per_minute: int = Field(600, ge=0, description="per API key; 0 turns it off")

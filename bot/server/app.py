@@ -1,12 +1,15 @@
 """App factory and the uvicorn runner."""
 
+import asyncio
 import ipaddress
 import json
+import logging
 import os
 import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +37,22 @@ from index.errors import IngestStopped, NewsbotError, StoreError
 # On SIGTERM, requests still running after this long are cancelled; an ingest among them stops
 # after its current batch (a few seconds), keeping whole articles only.
 SHUTDOWN_GRACE_S = 5
+PRUNE_EVERY_S = 3600.0
+log = logging.getLogger("newsbot")
 PAGE = Path(__file__).resolve().parent.parent / "static" / "chat.html"
+
+
+async def prune_conversations(app: FastAPI, every_s: float = PRUNE_EVERY_S) -> None:
+    """Delete idle conversations (NEWSBOT_CONVERSATION_DAYS) now and then every `every_s`."""
+    older_than = timedelta(days=app.state.settings.conversation_days)
+    while True:
+        try:
+            gone = await run_in_threadpool(app_bot(app).conversations.prune, older_than)
+            if gone:
+                log.info("conversations pruned", extra={"fields": {"deleted": gone}})
+        except NewsbotError as exc:
+            log.warning("pruning conversations failed", extra={"fields": {"problem": str(exc)}})
+        await asyncio.sleep(every_s)
 
 
 def create_app(settings: Settings | None = None, bot: Bot | None = None) -> FastAPI:
@@ -44,7 +62,10 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None) -> Fast
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(app_bot, app)  # load the store and the embedder before serving
+        pruning = asyncio.create_task(prune_conversations(app)) if settings.conversation_days > 0 else None
         yield
+        if pruning is not None:
+            pruning.cancel()
         if app.state.bot is not None:
             app.state.bot.stop_ingests()  # those still running stop after their current batch
 

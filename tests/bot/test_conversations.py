@@ -1,6 +1,9 @@
 import sqlite3
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import sqlalchemy as sa
 
 from bot.conversations import ConversationStore
 from bot.models import Answer
@@ -58,3 +61,27 @@ def test_a_database_from_before_owners_gains_the_column_and_keeps_its_turns(tmp_
     assert store.exists("old-1") and not store.belongs_to("old-1", "api")  # readable in-process only
     store.add_turn("new-1", "q", "q", Answer(text="a", answerable=True), owner="key:abc")
     assert store.belongs_to("new-1", "key:abc") and not store.belongs_to("new-1", "key:xyz")
+
+
+def test_idle_conversations_are_pruned_with_their_feedback(tmp_path: Path) -> None:
+    store = ConversationStore(f"sqlite:///{tmp_path / 'c.db'}")
+    old = store.add_turn("old", "q", "q", Answer(text="a", answerable=True))
+    store.add_turn("fresh", "q", "q", Answer(text="a", answerable=True))
+    store.add_feedback(old.id, 1, "api")
+    with store.engine.begin() as conn:  # its last turn 100 days ago
+        conn.execute(sa.text("UPDATE turns SET created_at = :at WHERE conversation_id = 'old'"),
+                     {"at": datetime.now(UTC) - timedelta(days=100)})
+    assert store.prune(timedelta(days=90)) == 1
+    assert store.get("old") is None and store.feedback(old.id) == [] and store.get("fresh") is not None
+    assert store.prune(timedelta(days=90)) == 0
+
+
+def test_a_deleted_sqlite_file_is_made_anew_and_later_turns_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "c.db"
+    store = ConversationStore(f"sqlite:///{path}")
+    store.add_turn("before", "q", "q", Answer(text="a", answerable=True))
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    store.add_turn("after", "q", "q", Answer(text="a", answerable=True))
+    reopened = ConversationStore(f"sqlite:///{path}")  # what another worker, or a restart, sees
+    assert reopened.get("after") is not None and reopened.get("before") is None

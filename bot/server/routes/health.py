@@ -17,10 +17,11 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz", responses={503: {"description": "not ready"}})
 def readyz(bot: BotDep) -> dict[str, str | int]:
-    """The store and the embedder are loaded."""
+    """The store, the embedder and the conversation database answer."""
     try:
         chunks = bot.store.count()
         bot.embeddings.embed_query("ready")
+        bot.conversations.check()
     except Exception as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"not ready: {exc}") from exc
     return {"status": "ready", "chunks": chunks}

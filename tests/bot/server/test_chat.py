@@ -1,12 +1,18 @@
 import json
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from bot import Bot
+from bot.conversations import ConversationStore
+from bot.core import STORE_VERSION
 from bot.server import create_app
+from tests.conftest import SEED, article
 
 
 def test_chat_answers_with_citations(client: TestClient) -> None:
@@ -107,3 +113,24 @@ def test_the_question_length_setting_holds_over_http(tmp_path: Path) -> None:
     r = client.post("/v1/chat", json={"message": "What is the spending target of the alliance, in full?"})
     assert r.status_code == 400 and "longer than 40 characters" in r.json()["detail"]
     assert client.post("/v1/chat", json={"message": "What is the spending target?"}).status_code == 200
+
+
+def test_the_server_prunes_idle_conversations_and_survives_its_database_being_deleted(tmp_path: Path) -> None:
+    bot = Bot(data_dir=tmp_path, conversation_days=30)
+    bot.ingest([SEED])
+    bot.ask("Who attends the summit?", conversation_id="idle")
+    with bot.conversations.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE turns SET created_at = :at"), {"at": datetime.now(UTC) - timedelta(days=31)})
+    with TestClient(create_app(bot=bot)) as client:  # startup prunes once, then hourly
+        deadline = time.monotonic() + 10
+        while bot.conversation("idle") is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert bot.conversation("idle") is None
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{tmp_path / 'conversations.db'}{suffix}").unlink(missing_ok=True)
+        assert client.get("/readyz").status_code == 200
+        made = client.post("/v1/chat", json={"message": "What is the spending target?"})
+        assert made.status_code == 200
+        assert client.post("/v1/articles", json=article(1)).status_code == 200
+    kept = ConversationStore(f"sqlite:///{tmp_path / 'conversations.db'}")
+    assert kept.get(made.json()["conversation_id"]) is not None and kept.value(STORE_VERSION)
