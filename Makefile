@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DATA_DIR ?= .newsbot
 
-.PHONY: setup setup-runtime browser run demo test lint bench eval train clean
+.PHONY: setup setup-runtime browser run demo test lint audit bench eval train clean
 
 # `make run` needs only the runtime (setup-runtime); the dev tools come with `make setup` / `make test`.
 setup: $(VENV)/.installed
@@ -14,7 +14,7 @@ setup-runtime: $(VENV)/.runtime
 
 $(VENV)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip 'setuptools>=80'
 	$(BIN)/python -m pip install --quiet -e .
 	@echo "newsbot is installed in $(VENV)/bin: run '. $(VENV)/bin/activate' to put it on PATH, or call $(BIN)/newsbot"
 	touch $@
@@ -49,8 +49,13 @@ browser:
 
 # The Chroma-server integration tests start their own `chroma run` (tests/conftest.py) unless
 # NEWSBOT_TEST_CHROMA_URL names one.
-test: lint browser
+test: lint audit browser
 	$(BIN)/python -m pytest
+
+# Known vulnerabilities in the installed packages (pip-audit); on a closed network it says it
+# could not audit, and does not fail.
+audit: setup
+	$(BIN)/python tools/audit.py
 
 eval: setup
 	$(BIN)/newsbot eval ../shared/data/dev_news_qa/questions.jsonl --articles ../shared/data/dev_news_qa/articles.jsonl

@@ -1,8 +1,10 @@
 """One typed Settings object: arguments, then NEWSBOT_* environment, then .env, then defaults."""
 
+import ipaddress
 import sys
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,6 +22,16 @@ def _default_prompts() -> Path:
 # The most any request body may carry as a question, whatever the setting: bounds the work
 # before the setting is checked.
 MAX_MESSAGE_CHARS = 20_000
+
+
+def _loopback_url(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class LLMSettings(BaseModel):
@@ -114,6 +126,10 @@ class Settings(BaseSettings):
                              "empty: requests could not be verified")
         if self.webhook.secret is not None and len(self.webhook.secret.get_secret_value()) < 16:
             raise ValueError("NEWSBOT_WEBHOOK__SECRET must be at least 16 characters")
+        if self.chroma_url and not _loopback_url(self.chroma_url) and self.chroma_token is None:
+            raise ValueError("NEWSBOT_CHROMA_URL points beyond loopback, and a Chroma 1.x server has no "
+                             "authentication of its own: put it behind a proxy that checks a token and set "
+                             "NEWSBOT_CHROMA_TOKEN")
         if self.answerer == "llm" and self.llm.provider is None:
             raise ValueError("answerer 'llm' needs NEWSBOT_LLM__PROVIDER (openai, ollama or anthropic)")
         return self

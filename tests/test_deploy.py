@@ -7,6 +7,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.conftest import REPO
@@ -34,15 +35,25 @@ def test_dockerfile_structure() -> None:
     assert "COPY --from=build /opt/venv /opt/venv" in runtime
 
 
-def test_compose_runs_newsbot_on_a_chroma_server_with_volumes() -> None:
+def test_compose_keeps_chroma_on_loopback_inside_the_container() -> None:
     compose = yaml.safe_load((REPO / "docker-compose.yml").read_text(encoding="utf-8"))
     services = compose["services"]
-    assert services["newsbot"]["environment"]["NEWSBOT_CHROMA_URL"] == "http://chroma:8000"
-    assert services["newsbot"]["depends_on"]["chroma"]["condition"] == "service_healthy"
-    assert services["chroma"]["command"][:2] == ["chroma", "run"]
-    for name in ("chroma", "newsbot"):
-        volume = services[name]["volumes"][0].split(":")[0]
-        assert volume in compose["volumes"]
+    assert list(services) == ["newsbot"]  # no Chroma server on the network: the workers start one on 127.0.0.1
+    newsbot = services["newsbot"]
+    assert "NEWSBOT_CHROMA_URL" not in newsbot["environment"] and "--workers" in newsbot["command"]
+    assert all(p.startswith("127.0.0.1:") for p in newsbot["ports"])
+    assert newsbot["volumes"][0].split(":")[0] in compose["volumes"]
+
+
+def test_a_chroma_server_beyond_loopback_needs_a_token() -> None:
+    from pydantic import ValidationError
+
+    from bot.settings import Settings
+
+    with pytest.raises(ValidationError, match="NEWSBOT_CHROMA_TOKEN"):
+        Settings(chroma_url="http://chroma.internal:8000")
+    assert Settings(chroma_url="http://chroma.internal:8000", chroma_token="t0ken").chroma_url
+    assert Settings(chroma_url="http://127.0.0.1:8001").chroma_url and Settings(chroma_url="http://localhost:8001")
 
 
 def test_the_wheel_carries_prompts_and_the_chat_page(tmp_path: Path) -> None:
