@@ -2,6 +2,7 @@
 the generated request, no 5xx, and every response matches the schema, status codes included."""
 
 import atexit
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -21,6 +22,8 @@ from bot.server import create_app
 from bot.settings import Settings
 from tests.conftest import REPO
 
+# Per operation; NEWSBOT_SCHEMA_EXAMPLES lowers it for a quick local run.
+EXAMPLES = int(os.environ.get("NEWSBOT_SCHEMA_EXAMPLES", "200"))
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
 # The schema is read when this module is collected; the app makes its Bot on the first request.
 _data_dir = Path(tempfile.mkdtemp(prefix="newsbot-schema-"))
@@ -36,6 +39,6 @@ def _sample_articles() -> None:
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_api_honours_its_schema(case: schemathesis.Case) -> None:
     case.call_and_validate(checks=CHECKS)
