@@ -43,12 +43,14 @@ def main() -> None:
               b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;">]><rss version="2.0">'
               b"<channel><item><title>&d;&d;&d;&d;</title><description>Text.</description></item></channel></rss>")
     cases: dict[str, tuple[bytes, str]] = {
-        "initials_x_dot_Y": (b"x. Y " * (MB // 5), "a.txt"),
-        "no_sentence_end": (b"word " * (MB // 5), "a.txt"),
-        "one_token": (b"a" * MB, "a.txt"),
-        "short_sentences": (b"It rained. " * (MB // 11), "a.txt"),
+        "initials_x_dot_Y": (b"Title\n\n" + b"x. Y " * (MB // 5), "a.txt"),
+        "no_sentence_end": (b"Title\n\n" + b"word " * (MB // 5), "a.txt"),
+        "one_token": (b"Title\n\n" + b"a" * MB, "a.txt"),
+        "short_sentences": (b"Title\n\n" + b"It rained. " * (MB // 11), "a.txt"),
         "html_nested_divs": (b"<html><body>" + b"<div>" * 20_000 + b"Text here. " * 80_000 + b"</div>" * 20_000
                              + b"</body></html>", "a.html"),
+        "html_paragraphs": (b"<html><body><article>" + b"<p>The council met on Monday to vote. </p>" * 25_000
+                            + b"</article></body></html>", "a.html"),
         "json_deep": (b"[" * 100_000 + b"]" * 100_000, "a.json"),
         "feed_entity_laughs": (laughs, "a.rss"),
     }
