@@ -49,6 +49,12 @@ _state = sa.Table(  # small values shared by all workers, e.g. the version of th
     sa.Column("key", sa.String(100), primary_key=True),
     sa.Column("value", sa.String(100), nullable=False),
 )
+_buckets = sa.Table(  # API-key rate limits shared by all workers: a token bucket per key
+    "rate_buckets", _metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("tokens", sa.Float, nullable=False),
+    sa.Column("at", sa.Float, nullable=False),  # Unix seconds of the last refill
+)
 _feedback = sa.Table(
     "feedback", _metadata,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
@@ -210,6 +216,32 @@ class ConversationStore:
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot read the conversation database: {exc}") from exc
         return found.value if found else ""
+
+    def take_token(self, key: str, rate: float, burst: float, now: float) -> float:
+        """One request's token from `key`'s bucket (refilled at `rate` per second up to `burst`):
+        0 when it may go ahead, else the seconds until it may. One atomic UPDATE, so workers
+        sharing the database share the bucket."""
+        level = _buckets.c.tokens + (now - _buckets.c.at) * rate
+        refilled = sa.case((level > burst, burst), else_=level)
+        self._writable()
+        try:
+            with self._write_lock, self.engine.begin() as conn:
+                taken = conn.execute(sa.update(_buckets).where(_buckets.c.key == key, refilled >= 1.0)
+                                     .values(tokens=refilled - 1.0, at=now))
+                if taken.rowcount:
+                    return 0.0
+                row = conn.execute(sa.select(_buckets.c.tokens, _buckets.c.at).where(_buckets.c.key == key)).first()
+                if row is None:
+                    try:
+                        with conn.begin_nested():
+                            conn.execute(sa.insert(_buckets).values(key=key, tokens=burst - 1.0, at=now))
+                    except IntegrityError:
+                        pass  # another worker made it a moment ago: this one request goes ahead
+                    return 0.0
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot check the rate limit: {exc}") from exc
+        tokens = min(burst, float(row.tokens) + (now - float(row.at)) * rate)
+        return (1.0 - tokens) / rate
 
     def prune(self, older_than: timedelta) -> int:
         """Delete conversations whose last turn is older than `older_than`, with their turns and

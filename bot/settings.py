@@ -105,6 +105,8 @@ class Settings(BaseSettings):
     api_keys: list[SecretStr] = Field([], description="JSON list; when set, /v1/* needs Authorization: Bearer KEY")
     rate_limit_per_minute: int = Field(600, ge=0, description="per API key; 0 turns it off")
     rate_limit_burst: int = Field(60, ge=1)
+    rate_limit_shared: bool = Field(False, description="keep the buckets in the shared database (`serve --workers` "
+                                    "sets it), so the limit holds across workers")
     max_body_bytes: int = Field(10_000_000, ge=1_000)
     cors_origins: list[str] = Field([], description='JSON list of allowed origins, e.g. ["https://example.com"]')
     allowed_hosts: list[str] = Field([], description='JSON list of Host names served (e.g. ["news.example.com"]); '

@@ -78,8 +78,9 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None) -> Fast
     app.state.page_html = PAGE.read_text(encoding="utf-8")
     app.state.page_policy = page_policy(app.state.page_html)
     app.state.metrics = metrics = Metrics()
-    app.state.key_check = KeyCheck([k.get_secret_value() for k in settings.api_keys],
-                                   RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst))
+    shared = (lambda *bucket: app_bot(app).conversations.take_token(*bucket)) if settings.rate_limit_shared else None
+    limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst, shared=shared)
+    app.state.key_check = KeyCheck([k.get_secret_value() for k in settings.api_keys], limiter)
     if bot is not None:
         bot.answer_listeners.append(metrics.on_answer)
         bot.ingest_listeners.append(metrics.on_ingest)

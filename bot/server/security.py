@@ -14,14 +14,19 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 _bearer = HTTPBearer(auto_error=False, description="one of NEWSBOT_API_KEYS, when keys are configured")
 
 
-class RateLimiter:
-    """Token bucket per key: `burst` requests at once, refilled at `per_minute`. Per process:
-    with several workers each keeps its own buckets."""
+SharedBuckets = Callable[[str, float, float, float], float]  # (key, rate, burst, now) -> wait
 
-    def __init__(self, per_minute: int, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
+
+class RateLimiter:
+    """Token bucket per key: `burst` requests at once, refilled at `per_minute`. In this process,
+    or, given `shared` (the database's buckets), across every worker sharing it."""
+
+    def __init__(self, per_minute: int, burst: int, clock: Callable[[], float] = time.monotonic,
+                 shared: SharedBuckets | None = None) -> None:
         self.rate = per_minute / 60.0
         self.burst = float(burst)
         self.clock = clock
+        self.shared = shared
         self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, last refill)
         self._lock = threading.Lock()
 
@@ -29,6 +34,8 @@ class RateLimiter:
         """0 when the request may go ahead, else the seconds until it may."""
         if self.rate <= 0:
             return 0.0
+        if self.shared is not None:
+            return self.shared(key, self.rate, self.burst, time.time())
         with self._lock:
             now = self.clock()
             tokens, last = self._buckets.get(key, (self.burst, now))

@@ -85,3 +85,12 @@ def test_a_deleted_sqlite_file_is_made_anew_and_later_turns_are_kept(tmp_path: P
     store.add_turn("after", "q", "q", Answer(text="a", answerable=True))
     reopened = ConversationStore(f"sqlite:///{path}")  # what another worker, or a restart, sees
     assert reopened.get("after") is not None and reopened.get("before") is None
+
+
+def test_rate_limit_buckets_in_the_database_are_shared_by_every_store_on_it(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    one, two = ConversationStore(url), ConversationStore(url)  # as two workers would open it
+    waits = [store.take_token("k", 1.0, 3.0, 100.0) for store in (one, two, one, two, one)]
+    assert waits[:3] == [0.0, 0.0, 0.0] and waits[3] > 0 and waits[4] > 0  # one bucket of 3, not two
+    assert two.take_token("other", 1.0, 3.0, 100.0) == 0.0
+    assert one.take_token("k", 1.0, 3.0, 101.5) == 0.0  # refilled at 1 per second

@@ -219,3 +219,28 @@ def test_an_abandoned_ingest_request_stops_between_batches(tmp_path: Path) -> No
         server.send_signal(signal.SIGTERM)
         server.wait(60)
     assert len(consistent(Bot(data_dir=tmp_path))) == counts[-1]
+
+
+def test_an_api_keys_rate_limit_holds_across_workers(tmp_path: Path) -> None:
+    env = {**os.environ, **WORDLLAMA, "NEWSBOT_DATA_DIR": str(tmp_path), "NEWSBOT_API_KEYS": '["k-one"]',
+           "NEWSBOT_RATE_LIMIT_PER_MINUTE": "1", "NEWSBOT_RATE_LIMIT_BURST": "4"}
+    port = free_port()
+    server = subprocess.Popen(newsbot("serve", "--port", str(port), "--workers", "2"), env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(base + "/healthz", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        codes = []
+        for _ in range(10):  # a new connection each time, so both workers take requests
+            codes.append(httpx.get(base + "/v1/articles", headers={"Authorization": "Bearer k-one"},
+                                   timeout=30).status_code)
+        assert codes.count(200) == 4 and codes.count(429) == 6, codes  # per worker it would be 8 of 10
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(60)
