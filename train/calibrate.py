@@ -214,6 +214,8 @@ def main() -> None:
     parser.add_argument("--reread", action="store_true",
                         help="with --cases: keep their retrieval and candidates, read them anew with --model")
     parser.add_argument("--limit", type=int, help="read only the first N held-out questions (a smoke test)")
+    parser.add_argument("--read", type=int, help="with --cases: keep only the first N candidates of each case "
+                                                 "(what a reader reading N per question would see)")
     parser.add_argument("--out", type=Path, help="where to write calibration.json (default: beside the model)")
     args = parser.parse_args()
     cache = args.cases or args.model / "holdout_cases.pkl"
@@ -222,6 +224,9 @@ def main() -> None:
         if args.reread:
             cases = reread(cases, args.model)
             (args.model / "holdout_cases.pkl").write_bytes(pickle.dumps(cases))
+        if args.read:
+            cases = [dataclasses.replace(c, cands=c.cands[:args.read], readings=c.readings[:args.read],
+                                         labels=c.labels[:args.read]) for c in cases]
     else:
         cases = read_cases(args.model, args.limit)
         cache.write_bytes(pickle.dumps(cases))
