@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DATA_DIR ?= .newsbot
 
-.PHONY: setup setup-runtime browser run demo test lint audit bench eval train clean
+.PHONY: setup setup-runtime browser postgres run demo test lint audit bench eval train clean
 
 # `make run` needs only the runtime (setup-runtime); the dev tools come with `make setup` / `make test`.
 setup: $(VENV)/.installed
@@ -47,9 +47,19 @@ browser:
 	  || { echo "could not install chromium: install the Debian package 'chromium' and rerun"; exit 1; }; \
 	fi
 
+# The shared-database tests run a throwaway PostgreSQL server of Debian's postgresql package
+# (tests/postgres.py starts it on 127.0.0.1 in a temporary directory).
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then \
+	  sudo_=""; [ "$$(id -u)" -eq 0 ] || sudo_="sudo"; \
+	  echo "installing Debian's postgresql for the shared-database tests"; \
+	  $$sudo_ apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo_ apt-get install -y -qq postgresql >/dev/null \
+	  || { echo "could not install postgresql: install the Debian package 'postgresql' and rerun"; exit 1; }; \
+	fi
+
 # The Chroma-server integration tests start their own `chroma run` (tests/conftest.py) unless
 # NEWSBOT_TEST_CHROMA_URL names one.
-test: lint audit browser
+test: lint audit browser postgres
 	$(BIN)/python -m pytest
 
 # Known vulnerabilities in the installed packages (pip-audit); on a closed network it says it

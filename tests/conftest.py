@@ -85,3 +85,12 @@ def web() -> Iterator[tuple[str, dict[str, tuple[int, str, bytes]]]]:
 def write_jsonl(path: Path, rows: list[dict[str, object]]) -> Path:
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL (tests/postgres.py), for the shared database of workers on several machines."""
+    from tests.postgres import postgres_server
+
+    with postgres_server() as url:
+        yield url

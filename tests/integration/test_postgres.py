@@ -1,0 +1,83 @@
+"""The shared database as it is run for workers on several machines: a real PostgreSQL server
+(tests/postgres.py), with the same checks as SQLite gets, and two Bots sharing it and a Chroma
+server as two machines would."""
+
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from bot import Bot
+from bot.conversations import ConversationStore
+from bot.core import STORE_VERSION
+from bot.models import Answer
+from tests.conftest import SEED, article
+
+
+def fresh() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def test_turns_owners_and_feedback_round_trip(postgres_url: str) -> None:
+    store = ConversationStore(postgres_url)
+    cid = fresh()
+    for n in range(3):
+        store.add_turn(cid, f"q{n}", f"s{n}", Answer(text=f"a{n}", answerable=True), owner="key:abc")
+    conversation = store.get(cid)
+    assert conversation is not None and [t.question for t in conversation.turns] == ["q0", "q1", "q2"]
+    assert store.belongs_to(cid, "key:abc") and not store.belongs_to(cid, "key:xyz")
+    store.add_feedback(conversation.turns[0].id, -1, "api", comment="wrong")
+    assert store.feedback(conversation.turns[0].id) == [-1]
+
+
+def test_two_workers_first_turns_make_one_conversation(postgres_url: str) -> None:
+    one, two = ConversationStore(postgres_url), ConversationStore(postgres_url)
+    cid = fresh()
+    threads = [threading.Thread(target=(one if n % 2 else two).add_turn,
+                                args=(cid, f"q{n}", "s", Answer(text="a", answerable=True))) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    conversation = one.get(cid)
+    assert conversation is not None and len(conversation.turns) == 8
+
+
+def test_deliveries_versions_and_rate_limits_are_shared(postgres_url: str) -> None:
+    one, two = ConversationStore(postgres_url), ConversationStore(postgres_url)
+    key = f"slack:{fresh()}"
+    assert one.first_time(key) and not two.first_time(key)
+    version = one.bump(f"v-{key}")
+    assert two.value(f"v-{key}") == version
+    bucket = fresh()
+    waits = [store.take_token(bucket, 1.0, 3.0, 100.0) for store in (one, two, one, two)]
+    assert waits[:3] == [0.0, 0.0, 0.0] and waits[3] > 0
+
+
+def test_idle_conversations_are_pruned(postgres_url: str) -> None:
+    store = ConversationStore(postgres_url)
+    old, new = fresh(), fresh()
+    store.add_turn(old, "q", "q", Answer(text="a", answerable=True))
+    store.add_turn(new, "q", "q", Answer(text="a", answerable=True))
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE turns SET created_at = :at WHERE conversation_id = :c"),
+                     {"at": datetime.now(UTC) - timedelta(days=400), "c": old})
+    assert store.prune(timedelta(days=365)) >= 1
+    assert store.get(old) is None and store.get(new) is not None
+
+
+def test_two_machines_share_conversations_and_see_each_others_writes(postgres_url: str, chroma_url: str,
+                                                                      tmp_path: Path) -> None:
+    shared = {"chroma_url": chroma_url, "collection": f"t_{fresh()}", "database_url": postgres_url}
+    one = Bot(data_dir=tmp_path / "one", **shared)
+    two = Bot(data_dir=tmp_path / "two", **shared)
+    one.ingest([SEED])
+    cid = fresh()
+    assert "Trump" in one.ask("Who attends the NATO summit?", conversation_id=cid).text
+    follow = two.ask("And when does it start?", conversation_id=cid)  # the other machine continues it
+    assert "June" in follow.text and len(two.conversation(cid).turns) == 2  # type: ignore[union-attr]
+    two.ingest([article(1)])
+    assert one.conversations.value(STORE_VERSION) == two.conversations.value(STORE_VERSION)
+    assert "5 dollars" in one.ask("How much do tickets cost in Port Elm 1?").text
