@@ -89,7 +89,7 @@ class ConversationStore:
             _metadata.create_all(self.engine)
             _add_missing_columns(self.engine)
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot open the conversation database: {exc}") from exc
+            raise StoreError(f"cannot open the conversation database: {_brief(exc)}") from exc
         database = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
         # A SQLite file deleted under a running server keeps working through open connections, into
         # a file nobody will ever see again: every write looks for it first.
@@ -108,13 +108,13 @@ class ConversationStore:
             try:
                 _metadata.create_all(self.engine)
             except SQLAlchemyError as exc:
-                raise StoreError(f"the conversation database {self._file} is gone and cannot be made anew: {exc}"
-                                 ) from exc
+                raise StoreError(f"the conversation database {self._file} is gone and cannot be made anew: "
+                                 f"{_brief(exc)}") from exc
         try:
             with self.engine.connect() as conn:
                 conn.execute(sa.text("SELECT 1"))
         except SQLAlchemyError as exc:
-            raise StoreError(f"the conversation database does not answer: {exc}") from exc
+            raise StoreError(f"the conversation database does not answer: {_brief(exc)}") from exc
 
     def _writable(self) -> None:
         if self._file is not None and not self._file.exists():
@@ -171,7 +171,7 @@ class ConversationStore:
                                                    standalone=standalone, answer=answer.model_dump_json(),
                                                    created_at=now))
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot save the conversation: {exc}") from exc
+            raise StoreError(f"cannot save the conversation: {_brief(exc)}") from exc
         return turn
 
     def first_time(self, key: str, keep_s: float = 3600.0) -> bool:
@@ -190,7 +190,7 @@ class ConversationStore:
         except IntegrityError:
             return False
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot record the delivery: {exc}") from exc
+            raise StoreError(f"cannot record the delivery: {_brief(exc)}") from exc
 
     def bump(self, key: str) -> str:
         """Give `key` a new value (workers compare it to notice each other's writes)."""
@@ -206,7 +206,7 @@ class ConversationStore:
                     except IntegrityError:
                         conn.execute(sa.update(_state).where(_state.c.key == key).values(value=value))
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot record the store version: {exc}") from exc
+            raise StoreError(f"cannot record the store version: {_brief(exc)}") from exc
         return value
 
     def value(self, key: str) -> str:
@@ -214,7 +214,7 @@ class ConversationStore:
             with self.engine.connect() as conn:
                 found = conn.execute(sa.select(_state.c.value).where(_state.c.key == key)).first()
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot read the conversation database: {exc}") from exc
+            raise StoreError(f"cannot read the conversation database: {_brief(exc)}") from exc
         return found.value if found else ""
 
     def take_token(self, key: str, rate: float, burst: float, now: float) -> float:
@@ -239,7 +239,7 @@ class ConversationStore:
                         pass  # another worker made it a moment ago: this one request goes ahead
                     return 0.0
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot check the rate limit: {exc}") from exc
+            raise StoreError(f"cannot check the rate limit: {_brief(exc)}") from exc
         tokens = min(burst, float(row.tokens) + (now - float(row.at)) * rate)
         return (1.0 - tokens) / rate
 
@@ -262,7 +262,7 @@ class ConversationStore:
                     conn.execute(sa.delete(_turns).where(_turns.c.conversation_id.in_(batch)))
                     conn.execute(sa.delete(_conversations).where(_conversations.c.id.in_(batch)))
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot prune conversations: {exc}") from exc
+            raise StoreError(f"cannot prune conversations: {_brief(exc)}") from exc
         return len(ids)
 
     def add_feedback(self, answer_id: str, value: int, channel: str, user: str | None = None,
@@ -273,7 +273,7 @@ class ConversationStore:
                 conn.execute(sa.insert(_feedback).values(answer_id=answer_id, value=value, channel=channel,
                                                          user=user, at=datetime.now(UTC), comment=comment))
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot save the feedback: {exc}") from exc
+            raise StoreError(f"cannot save the feedback: {_brief(exc)}") from exc
 
     def has_answer(self, answer_id: str) -> bool:
         with self.engine.connect() as conn:
@@ -287,6 +287,11 @@ class ConversationStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _brief(exc: SQLAlchemyError) -> str:
+    """The driver's first line: SQLAlchemy's own text carries the SQL and its parameters."""
+    return str(getattr(exc, "orig", None) or exc).split("\n")[0][:300]
 
 
 def _utc(value: datetime) -> datetime:

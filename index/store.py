@@ -110,7 +110,12 @@ def make_client(path: Path | None = None, url: str | None = None, token: str | N
     except StoreError:
         raise
     except Exception as exc:
-        raise StoreError(f"cannot open the Chroma store at {url or path}: {exc}") from exc
+        raise StoreError(f"cannot open the Chroma store at {url or path}: {brief(exc)}") from exc
+
+
+def brief(exc: BaseException) -> str:
+    """The first line of an error, bounded: the store's own messages can carry SQL and its parameters."""
+    return str(exc).split("\n")[0].split(" [SQL:")[0][:300]
 
 
 class ChunkStore:
@@ -131,7 +136,7 @@ class ChunkStore:
                 metadata={"embedder": embedder_name(embeddings)},
             )
         except Exception as exc:
-            raise StoreError(f"cannot open collection {collection!r}: {exc}") from exc
+            raise StoreError(f"cannot open collection {collection!r}: {brief(exc)}") from exc
         stored = (self._collection.metadata or {}).get("embedder")
         if stored and stored != embedder_name(embeddings):
             raise StoreError(f"the store was built with embedder {stored!r}, not {embedder_name(embeddings)!r}; "
@@ -146,7 +151,7 @@ class ChunkStore:
         try:
             return int(self._collection.count())
         except Exception as exc:  # a Chroma server that went away: httpx errors, not chromadb's
-            raise StoreError(f"reading the store failed: {exc}") from exc
+            raise StoreError(f"reading the store failed: {brief(exc)}") from exc
 
     def ingest(self, articles: Iterable[Article], batch_size: int = 64,
                progress: Callable[[int, int], None] | None = None,
@@ -180,7 +185,7 @@ class ChunkStore:
             try:
                 vectors += self.embeddings.embed_documents(texts[start : start + batch_size])
             except Exception as exc:
-                raise StoreError(f"embedding failed: {exc}") from exc
+                raise StoreError(f"embedding failed: {brief(exc)}") from exc
             while written < len(pending) and offset + len(pending[written][1]) <= len(vectors):
                 article, chunks, stale, existed = pending[written]
                 self._write(article, chunks, vectors[offset : offset + len(chunks)], stale, existed, report)
@@ -202,7 +207,7 @@ class ChunkStore:
                 if stale:
                     self._collection.delete(ids=stale)
             except Exception as exc:
-                raise StoreError(f"writing article {article.id} failed: {exc}") from exc
+                raise StoreError(f"writing article {article.id} failed: {brief(exc)}") from exc
             (report.updated if existed else report.added).append(article.id)
             report.chunks_written += len(chunks)
             self._generation += 1
@@ -211,7 +216,7 @@ class ChunkStore:
         try:
             got = self._collection.get(where={"article_id": article_id}, include=["metadatas"])
         except Exception as exc:
-            raise StoreError(f"reading the store failed: {exc}") from exc
+            raise StoreError(f"reading the store failed: {brief(exc)}") from exc
         return {cid: dict(meta or {}) for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=False)}
 
     def delete(self, article_id: str) -> bool:
@@ -222,7 +227,7 @@ class ChunkStore:
             try:
                 self._collection.delete(where={"article_id": article_id})
             except Exception as exc:
-                raise StoreError(f"deleting article {article_id} failed: {exc}") from exc
+                raise StoreError(f"deleting article {article_id} failed: {brief(exc)}") from exc
             self._generation += 1
             return True
 
@@ -249,7 +254,7 @@ class ChunkStore:
             try:
                 got = self._collection.get(where=where, include=include, limit=page, offset=offset)
             except Exception as exc:
-                raise StoreError(f"reading the store failed: {exc}") from exc
+                raise StoreError(f"reading the store failed: {brief(exc)}") from exc
             ids = got["ids"]
             docs = got["documents"] if documents and got["documents"] else [""] * len(ids)
             for cid, doc, meta in zip(ids, docs, got["metadatas"] or [], strict=False):
@@ -265,7 +270,7 @@ class ChunkStore:
         try:
             got = self._collection.get(ids=list(ids), include=["embeddings"])
         except Exception as exc:
-            raise StoreError(f"reading embeddings failed: {exc}") from exc
+            raise StoreError(f"reading embeddings failed: {brief(exc)}") from exc
         embeddings = got.get("embeddings")
         if embeddings is None:
             return {cid: [] for cid in got["ids"]}
@@ -279,7 +284,7 @@ class ChunkStore:
             got = self._collection.query(query_embeddings=[list(vector)], n_results=k, where=where or None,
                                          include=["documents", "metadatas", "distances"])
         except Exception as exc:
-            raise StoreError(f"vector search failed: {exc}") from exc
+            raise StoreError(f"vector search failed: {brief(exc)}") from exc
         rows = zip(got["ids"][0], (got["documents"] or [[]])[0], (got["metadatas"] or [[]])[0],
                    (got["distances"] or [[]])[0], strict=False)
         # A chunk deleted while the search ran can come back without its metadata: not a result.

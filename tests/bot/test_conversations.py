@@ -3,10 +3,12 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from bot.conversations import ConversationStore
 from bot.models import Answer
+from index.errors import StoreError
 
 
 def test_turns_round_trip_in_order(tmp_path: Path) -> None:
@@ -94,3 +96,13 @@ def test_rate_limit_buckets_in_the_database_are_shared_by_every_store_on_it(tmp_
     assert waits[:3] == [0.0, 0.0, 0.0] and waits[3] > 0 and waits[4] > 0  # one bucket of 3, not two
     assert two.take_token("other", 1.0, 3.0, 100.0) == 0.0
     assert one.take_token("k", 1.0, 3.0, 101.5) == 0.0  # refilled at 1 per second
+
+
+def test_database_errors_do_not_carry_sql_or_parameters(tmp_path: Path) -> None:
+    store = ConversationStore(f"sqlite:///{tmp_path / 'c.db'}")
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE turns"))
+    with pytest.raises(StoreError) as caught:
+        store.add_turn("c1", "secret question", "s", Answer(text="a", answerable=True))
+    assert "no such table" in str(caught.value)
+    assert "INSERT" not in str(caught.value) and "secret question" not in str(caught.value)
