@@ -1,5 +1,6 @@
 """The integration suite against both stores: the embedded PersistentClient and a real Chroma
-server (`chroma run`): ingest, ask, delete, the chat endpoint; and two workers sharing a server."""
+server (`chroma run`), the latter also with PostgreSQL as the database: ingest, ask, delete, the
+chat endpoint; and two workers sharing a server and a database (SQLite or PostgreSQL)."""
 
 import uuid
 from pathlib import Path
@@ -13,13 +14,22 @@ from bot.server.workers import chroma_server, free_port
 from tests.conftest import REPO, SEED, article
 
 
-@pytest.fixture(params=["embedded", "server"])
+@pytest.fixture(params=["embedded", "server", "server+postgres"])
 def any_bot(request: pytest.FixtureRequest, tmp_path: Path) -> Bot:
     if request.param == "embedded":
         return Bot(data_dir=tmp_path)
     url = request.getfixturevalue("chroma_url")
+    database = request.getfixturevalue("postgres_url") if request.param.endswith("postgres") else None
     # A collection of its own: the server may be shared with other tests (or CI runs).
-    return Bot(data_dir=tmp_path, chroma_url=url, collection=f"t_{uuid.uuid4().hex[:12]}")
+    return Bot(data_dir=tmp_path, chroma_url=url, collection=f"t_{uuid.uuid4().hex[:12]}", database_url=database)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def shared_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The database workers share: SQLite in a common data dir, or PostgreSQL (several machines)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'shared.db'}"
+    return str(request.getfixturevalue("postgres_url"))
 
 
 def test_ingest_ask_delete(any_bot: Bot) -> None:
@@ -48,9 +58,9 @@ def test_chat_endpoint(any_bot: Bot) -> None:
     assert client.get("/v1/articles").json()["total"] == 2
 
 
-def test_workers_sharing_a_server_see_each_others_writes(chroma_url: str, tmp_path: Path) -> None:
-    shared = {"chroma_url": chroma_url, "collection": f"t_{uuid.uuid4().hex[:12]}",
-              "database_url": f"sqlite:///{tmp_path / 'shared.db'}"}
+def test_workers_sharing_a_server_see_each_others_writes(chroma_url: str, shared_database: str,
+                                                         tmp_path: Path) -> None:
+    shared = {"chroma_url": chroma_url, "collection": f"t_{uuid.uuid4().hex[:12]}", "database_url": shared_database}
     one = Bot(data_dir=tmp_path / "one", **shared)
     two = Bot(data_dir=tmp_path / "two", **shared)
     two.retriever.recheck_s = 0.0  # a real worker rechecks every second; no need to wait here
@@ -89,9 +99,8 @@ def test_a_chroma_server_that_goes_away_gives_503s_and_service_resumes_when_it_r
 
 
 def test_an_article_deleted_by_one_worker_is_never_cited_by_another_after_the_delete_returns(
-        chroma_url: str, tmp_path: Path) -> None:
-    shared = {"chroma_url": chroma_url, "collection": f"t_{uuid.uuid4().hex[:12]}",
-              "database_url": f"sqlite:///{tmp_path / 'shared.db'}"}
+        chroma_url: str, shared_database: str, tmp_path: Path) -> None:
+    shared = {"chroma_url": chroma_url, "collection": f"t_{uuid.uuid4().hex[:12]}", "database_url": shared_database}
     one = Bot(data_dir=tmp_path / "one", **shared)
     two = Bot(data_dir=tmp_path / "two", **shared)
     two.retriever.recheck_s = 3600.0  # the periodic size check never comes to the rescue here
