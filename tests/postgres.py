@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.server.workers import free_port
+from bot.server.workers import free_port, stop_process
 
 
 def postgres_bin() -> Path:
@@ -47,10 +47,6 @@ def postgres_server() -> Iterator[str]:
                        check=True, capture_output=True, timeout=60)
         yield f"postgresql+psycopg://newsbot@127.0.0.1:{port}/newsbot"
     finally:
-        server.terminate()
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_process(server, 20)
         log.close()
         shutil.rmtree(root, ignore_errors=True)

@@ -27,6 +27,18 @@ def newsbot(*args: str, env: dict[str, str] | None = None) -> list[str]:
     return [sys.executable, "-m", "bot.cli", *args]
 
 
+def wait_ready(base: str, path: str = "/readyz", timeout_s: float = 120.0) -> bool:
+    """Poll a starting server until `path` answers 200 (False when it never does)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + path, timeout=5).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    return False
+
+
 def consistent(bot: Bot) -> dict[str, int]:
     """Every stored article is whole: all its chunks carry one content hash and there are as many
     as it was cut into. Returns chunks per article."""
@@ -51,13 +63,7 @@ def test_workers_serve_as_one_service(tmp_path: Path) -> None:
         banner = server.stdout.readline() if server.stdout else ""
         assert "2 workers" in banner and "Chroma at http://127.0.0.1:" in banner
         chroma = banner.rsplit("Chroma at ", 1)[1].strip()
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(base + "/readyz", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
+        assert wait_ready(base)
         with httpx.Client(base_url=base, timeout=30) as client:
             assert client.post("/v1/articles", json={
                 "title": "Port Elm ferry", "text": "The Port Elm ferry line reopened on Monday with four boats."
@@ -143,15 +149,10 @@ def start_server(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
     server = subprocess.Popen(newsbot("serve", "--port", str(port)), env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, text=True)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "/readyz", timeout=5).status_code == 200:
-                return server, base
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    server.kill()
-    raise AssertionError("the server did not start")
+    if not wait_ready(base):
+        server.kill()
+        raise AssertionError("the server did not start")
+    return server, base
 
 
 def dev_articles() -> list[dict[str, object]]:
@@ -229,13 +230,7 @@ def test_an_api_keys_rate_limit_holds_across_workers(tmp_path: Path) -> None:
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(base + "/healthz", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
+        assert wait_ready(base, "/healthz")
         codes = []
         for _ in range(10):  # a new connection each time, so both workers take requests
             codes.append(httpx.get(base + "/v1/articles", headers={"Authorization": "Bearer k-one"},
