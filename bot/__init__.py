@@ -19,9 +19,10 @@ if TYPE_CHECKING:
         RateLimitError,
     )
     from bot.core import Bot
+    from bot.errors import AnswerError
     from bot.models import Answer, Citation, CitationsEvent, DeltaEvent, DoneEvent, ErrorEvent, Filters
     from bot.settings import Settings
-    from index.errors import AnswerError, ConfigError, IngestError, NewsbotError, StoreError
+    from index.errors import ConfigError, IngestError, NewsbotError, StoreError
 
 # Each name is imported on first use (PEP 562): `newsbot ask` or `from bot import Client` then
 # loads only what it needs, not Chroma and LangChain for every command.
@@ -33,7 +34,8 @@ _HOME = {
     **dict.fromkeys(["Answer", "Citation", "CitationsEvent", "DeltaEvent", "DoneEvent", "ErrorEvent", "Filters"],
                     "bot.models"),
     "Settings": "bot.settings",
-    **dict.fromkeys(["AnswerError", "ConfigError", "IngestError", "NewsbotError", "StoreError"], "index.errors"),
+    "AnswerError": "bot.errors",
+    **dict.fromkeys(["ConfigError", "IngestError", "NewsbotError", "StoreError"], "index.errors"),
 }
 __all__ = [
     "APIConnectionError", "APIError", "APIStatusError", "APITimeoutError", "Answer", "AnswerError", "AsyncClient",

@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--k", type=int, default=5, help="citations counted for retrieval hit@k")
     ev.add_argument("--details", type=Path, help="write one JSON line per question here")
 
+    sub.add_parser("mcp", help="serve the store to an MCP client (a desktop assistant) on stdin/stdout")
+
     serve = sub.add_parser("serve", help="run the chat server")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -110,6 +112,15 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if args.workers < 1:
             raise NewsbotError("--workers must be at least 1")
         serve(settings, args.host, args.port, args.workers)
+        return 0
+    if args.command == "mcp":
+        if args.url:
+            raise NewsbotError(f"`newsbot mcp` serves the local store; for the server at {args.url}, point the MCP "
+                               f"client at {args.url.rstrip('/')}/mcp (streamable HTTP) instead")
+        from bot.core import Bot
+        from bot.mcp_server import run_stdio
+
+        run_stdio(Bot(settings=settings))
         return 0
     if args.url:
         from bot.cli_remote import run

@@ -15,8 +15,8 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
+from bot.errors import AnswerError
 from bot.models import Turn
-from index.errors import AnswerError
 from index.keyword import STOPWORDS, stem, tokenize
 
 _LEANING_START = re.compile(r"^\s*(and|also|but|so|then|what about|how about|what else|anything else)\b", re.I)

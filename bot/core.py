@@ -5,30 +5,33 @@ import logging
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from langchain_core.runnables import Runnable, RunnableLambda
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 from pydantic import ValidationError
 
 from bot.answering import Answerer, ExtractiveStreamer
 from bot.cache import LRU
+from bot.chain import AnswerStep, ChainOutput, StreamItem
 from bot.condense import CarrySubject, Condenser
 from bot.conversations import Conversation, ConversationStore
-from bot.extractive import ExtractiveAnswerer
-from bot.models import Answer, CitationsEvent, DeltaEvent, DoneEvent, Filters
+from bot.errors import AnswerError, first_problem
+from bot.extractive import DECLINE, ExtractiveAnswerer
+from bot.models import Answer, CitationsEvent, DeltaEvent, DoneEvent, Filters, Turn
+from bot.news_retriever import NewsRetriever, passage_of
 from bot.progress import chunk_progress
 from bot.retrieval import HybridRetriever, Passage
 from bot.settings import Settings
 from index.articles import Article
 from index.embeddings import get_embeddings
-from index.errors import AnswerError, IngestError, StoreError
+from index.errors import IngestError, StoreError
 from index.loaders import Source, expand_sources, load_sources
 from index.store import ArticleInfo, ChunkStore, IngestReport, make_client
 
-StreamItem = DeltaEvent | CitationsEvent | DoneEvent
 _WORDS = re.compile(r"\S+\s*")
 log = logging.getLogger("newsbot")
 STORE_VERSION = "store_version"  # bumped in the shared database by every write, so other workers notice
@@ -70,8 +73,12 @@ class Bot:
         # Observers, e.g. the server's metrics; called after each answer and each ingest.
         self.answer_listeners: list[Callable[[Answer], None]] = []
         self.ingest_listeners: list[Callable[[IngestReport], None]] = []
-        self.chain: Runnable[dict[str, Any], Answer] = (
-            RunnableLambda(self._condense) | RunnableLambda(self._answer)
+        self._news_retriever = NewsRetriever(bot=self, k=settings.passages)
+        # condense | retrieve | answer. invoke gives the Answer; stream gives DeltaEvents as the
+        # answer is produced, then a CitationsEvent and a DoneEvent (bot.chain).
+        self.chain: Runnable[dict[str, Any], ChainOutput] = (
+            RunnableLambda(self._condense, name="condense") | RunnableLambda(self._retrieve, name="retrieve")
+            | AnswerStep(self._events)
         ).with_config(run_name="newsbot")
 
     @cached_property
@@ -160,6 +167,16 @@ class Bot:
     def articles(self) -> list[ArticleInfo]:
         return self.store.list_articles()
 
+    def article(self, article_id: str) -> tuple[ArticleInfo, list[str]] | None:
+        """One stored article's record and its passages in order (they overlap a little), or None."""
+        chunks = self.store.article_chunks(article_id)
+        if not chunks:
+            return None
+        meta = chunks[0].metadata
+        info = ArticleInfo(id=article_id, title=str(meta.get("title", "")), url=meta.get("url"),
+                           published=meta.get("published"), source=meta.get("source"), chunks=len(chunks))
+        return info, [c.text for c in chunks]
+
     def delete(self, article_id: str) -> bool:
         self.conversations.check()
         deleted = self.store.delete(article_id)
@@ -190,40 +207,65 @@ class Bot:
             try:
                 return Filters.model_validate(filters)
             except ValidationError as exc:
-                first = exc.errors()[0]
-                where = ".".join(map(str, first["loc"])) or "filters"
-                message = str(first["msg"]).removeprefix("Value error, ")
-                raise AnswerError(f"invalid filters: {where}: {message}") from exc
+                raise AnswerError(f"invalid filters: {first_problem(exc)}") from exc
         return filters
 
-    def retrieve(self, question: str, filters: Filters | dict[str, Any] | None = None) -> list[Passage]:
-        return self.retriever.retrieve(question, self.settings.passages, self._filters(filters))
+    def search(self, query: str, filters: Filters | dict[str, Any] | None = None,
+               k: int | None = None) -> list[Passage]:
+        """The `k` best passages (default: `passages`, what the answerer reads) by hybrid search."""
+        resolved, _ = self._resolve_sources(self._filters(filters))
+        return self.retriever.retrieve(self.check_question(query), k or self.settings.passages, resolved)
+
+    retrieve = search  # the name of earlier releases
+
+    def as_retriever(self, k: int | None = None, **filters: Any) -> NewsRetriever:
+        """A LangChain retriever over this store: `bot.as_retriever(k=4, source=["Reuters"])`."""
+        return NewsRetriever(bot=self, k=k or self.settings.passages, filters=self._filters(filters or None))
 
     def _condense(self, inputs: dict[str, Any]) -> dict[str, Any]:
         question = self.check_question(inputs["question"])
         conversation_id = inputs.get("conversation_id")
-        history = self.conversations.history(conversation_id, self.settings.history_turns) if conversation_id else []
-        return {**inputs, "question": question, "standalone": self.condenser.condense(question, history),
+        history = inputs.get("history")
+        if history is None and conversation_id:
+            history = self.conversations.history(conversation_id, self.settings.history_turns)
+        return {**inputs, "question": question, "standalone": self.condenser.condense(question, history or []),
                 "filters": self._filters(inputs.get("filters"))}
 
-    def _produce(self, inputs: dict[str, Any]) -> Iterator[str | Answer]:
-        """Answer text as it comes, then the Answer. The same question over the same stored
-        chunks (and filters) is answered from the cache, streamed the same way."""
+    def _retrieve(self, inputs: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
+        """The same question over the same stored chunks (and filters) is answered from the
+        cache; otherwise the retriever finds the passages to read."""
         filters, warnings = self._resolve_sources(inputs["filters"])
         key = _digest(inputs["standalone"], filters.model_dump_json() if filters else "", self.retriever.signature())
         cached = self._answers.get(key)
-        if cached is not None:
-            yield from _WORDS.findall(cached.text)
-            yield _warned(cached, warnings)
-            return
-        passages = self.retrieve(inputs["standalone"], filters)
-        for item in self.answerer.stream(inputs["standalone"], passages):
-            if isinstance(item, Answer):
-                if filters and not passages:
-                    item = _warned(item, ["no stored article matches the filters"])
-                self._answers.put(key, item)
-                item = _warned(item, warnings)
-            yield item
+        passages: list[Passage] = []
+        if cached is None:
+            documents = self._news_retriever.invoke(inputs["standalone"], config, k=self.settings.passages,
+                                                    filters=filters)
+            passages = [passage_of(d) for d in documents]
+        return {**inputs, "filters": filters, "warnings": warnings, "key": key, "cached": cached,
+                "passages": passages}
+
+    def _events(self, inputs: dict[str, Any]) -> Iterator[StreamItem]:
+        """Answer text as it is produced (a cached answer streamed the same way), then the
+        citations, then the whole Answer, recorded."""
+        answer: Answer | None = inputs["cached"]
+        if answer is not None:
+            for piece in _WORDS.findall(answer.text):
+                yield DeltaEvent(text=piece)
+        else:
+            for item in self.answerer.stream(inputs["standalone"], inputs["passages"]):
+                if isinstance(item, Answer):
+                    answer = item
+                    if inputs["filters"] and not inputs["passages"]:
+                        answer = _warned(answer, ["no stored article matches the filters"])
+                    self._answers.put(inputs["key"], answer)
+                else:
+                    yield DeltaEvent(text=item)
+        if answer is None:
+            raise AnswerError("the answerer gave no answer")
+        answer = self._record(inputs, _warned(answer, inputs["warnings"]))
+        yield CitationsEvent(answerable=answer.answerable, citations=answer.citations)
+        yield DoneEvent(answer=answer)
 
     def _resolve_sources(self, filters: Filters | None) -> tuple[Filters | None, list[str]]:
         """Source names match whatever their case ("reuters" finds "Reuters"); a name no stored
@@ -237,14 +279,6 @@ class Bot:
         # An empty list would mean "no source filter": keep the unmatched names, which match nothing.
         return filters.model_copy(update={"source": names or filters.source}), warnings
 
-    def _answer(self, inputs: dict[str, Any]) -> Answer:
-        final: Answer | None = None
-        for item in self._produce(inputs):
-            if isinstance(item, Answer):
-                final = item
-        assert final is not None
-        return self._record(inputs, final)
-
     def _record(self, inputs: dict[str, Any], answer: Answer) -> Answer:
         conversation_id = inputs.get("conversation_id")
         answer = answer.model_copy(update={"conversation_id": conversation_id, "question": inputs["standalone"]})
@@ -257,28 +291,48 @@ class Bot:
         return answer
 
     def ask(self, question: str, conversation_id: str | None = None,
-            filters: Filters | dict[str, Any] | None = None, owner: str | None = None) -> Answer:
+            filters: Filters | dict[str, Any] | None = None, owner: str | None = None,
+            history: Sequence[Turn] | None = None) -> Answer:
         """Answer a question; with a conversation id, a follow-up is read in the light of the
         earlier turns and the turn is recorded (the conversation is created on first use, owned
-        by `owner`: the server passes who is asking, and checks it before continuing one)."""
-        return self.chain.invoke({"question": question, "conversation_id": conversation_id, "filters": filters,
-                                  "owner": owner})
+        by `owner`: the server passes who is asking, and checks it before continuing one). A
+        caller that keeps the conversation itself passes its `history` instead (see `history_from`)."""
+        answer = self.chain.invoke({"question": question, "conversation_id": conversation_id, "filters": filters,
+                                    "owner": owner, "history": history})
+        assert isinstance(answer, Answer)
+        return answer
 
     def stream(self, question: str, conversation_id: str | None = None,
-               filters: Filters | dict[str, Any] | None = None, owner: str | None = None) -> Iterator[StreamItem]:
-        """Answer text as it is produced, then the citations, then the whole Answer."""
-        inputs = self._condense({"question": question, "conversation_id": conversation_id, "filters": filters,
-                                 "owner": owner})
-        for item in self._produce(inputs):
-            if isinstance(item, Answer):
-                answer = self._record(inputs, item)
-                yield CitationsEvent(answerable=answer.answerable, citations=answer.citations)
-                yield DoneEvent(answer=answer)
-            else:
-                yield DeltaEvent(text=item)
+               filters: Filters | dict[str, Any] | None = None, owner: str | None = None,
+               history: Sequence[Turn] | None = None) -> Iterator[StreamItem]:
+        """Answer text as it is produced, then the citations, then the whole Answer: the chain's
+        `stream`, traced like `ask`."""
+        for item in self.chain.stream({"question": question, "conversation_id": conversation_id, "filters": filters,
+                                       "owner": owner, "history": history}):
+            assert not isinstance(item, Answer)
+            yield item
 
     def conversation(self, conversation_id: str) -> Conversation | None:
         return self.conversations.get(conversation_id)
+
+    def history_from(self, exchanges: Sequence[tuple[str, str]]) -> list[Turn]:
+        """History for a conversation the caller keeps (OpenAI-style `messages`): (question,
+        answer text) pairs, oldest first. Each earlier question is made to stand alone in the
+        light of those before it, as if it had been asked here; the last `history_turns` count."""
+        turns: list[Turn] = []
+        for question, reply in exchanges[-self.settings.history_turns:]:
+            question = question.strip()
+            if not question:
+                continue
+            # The offline condenser reads the subject off earlier standalone questions; an LLM reads
+            # the exchanges themselves, so it is not asked again for each earlier turn.
+            carry = isinstance(self.condenser, CarrySubject) and turns
+            standalone = self.condenser.condense(question, turns) if carry else question
+            reply = reply.strip()
+            answer = Answer(text=reply, answerable=bool(reply) and reply != DECLINE)
+            turns.append(Turn(id="", question=question, standalone=standalone, answer=answer,
+                              created_at=datetime.now(UTC)))
+        return turns
 
 
 def _warned(answer: Answer, warnings: list[str]) -> Answer:

@@ -12,18 +12,24 @@ from langchain_core.prompts import ChatPromptTemplate
 
 from bot.answering import citation
 from bot.candidates import sentences_of
+from bot.errors import AnswerError
 from bot.extractive import DECLINE
 from bot.models import Answer, Citation
 from bot.retrieval import Passage
 from bot.settings import LLMSettings, Settings
-from index.errors import AnswerError, ConfigError
+from index.errors import ConfigError
 from index.keyword import tokenize
 
 _CITE = re.compile(r"\[(\d+)\]")
 
 
 def chat_model(llm: LLMSettings) -> BaseChatModel:
-    """The configured chat model; each provider's package is an optional extra."""
+    """The configured chat model; each provider's package is an optional extra.
+
+    Not `langchain`'s `init_chat_model`: it would add the `langchain` package and LangGraph to every
+    install with an LLM extra for what is three constructors here, and the providers differ in
+    exactly what this switch spells out (Ollama's `num_predict` for max_tokens, no key at all for a
+    local OpenAI-compatible server, each provider's default model)."""
     key = llm.api_key.get_secret_value() if llm.api_key else None
     try:
         match llm.provider:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from tokenizers import Encoding
 
-from index.errors import AnswerError
+from bot.errors import AnswerError
 
 MODEL_DIR = Path(__file__).resolve().parent / "answer_model"
 MAX_TOKENS = 64  # question and sentence together, as trained

@@ -4,8 +4,9 @@ NewsbotError
  ├── IngestError     an article or source could not be read, parsed or stored
  │    └── IngestStopped   the ingest was stopped (client gone, shutdown); whole articles kept
  ├── StoreError      the vector store failed or is inconsistent
- ├── AnswerError     a question could not be answered (bad question, LLM failure)
  └── ConfigError     a setting is missing, unsafe or names an extra that is not installed
+
+AnswerError (a question could not be answered) lives with the answering code, in bot.errors.
 """
 
 
@@ -27,10 +28,6 @@ class IngestStopped(IngestError):
 
 class StoreError(NewsbotError):
     """The vector store failed."""
-
-
-class AnswerError(NewsbotError):
-    """A question was rejected or could not be answered."""
 
 
 class ConfigError(NewsbotError):

@@ -240,6 +240,11 @@ class ChunkStore:
         infos.sort(key=lambda i: i.published or "", reverse=True)
         return infos
 
+    def article_chunks(self, article_id: str) -> list[StoredChunk]:
+        """One article's chunks, in order."""
+        chunks = [StoredChunk(cid, doc, meta) for cid, doc, meta in self._pages(where={"article_id": article_id})]
+        return sorted(chunks, key=lambda c: int(c.metadata.get("chunk_index", 0)))
+
     def all_chunks(self) -> list[StoredChunk]:
         return [StoredChunk(cid, doc, meta) for cid, doc, meta in self._pages()]
 

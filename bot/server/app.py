@@ -15,17 +15,24 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
 
 from bot.core import Bot
+from bot.errors import first_problem
+from bot.mcp_server import build_mcp
 from bot.schemas import EXTRA_COMPONENTS
 from bot.server.callbacks import resolve
 from bot.server.deps import app_bot
+from bot.server.errors import error_content, is_openai_path
 from bot.server.guard import LOOPBACK_HOSTS, BrowserGuard
+from bot.server.mcp_mount import MCP_PATH, MCPEndpoint
 from bot.server.metrics import Metrics
 from bot.server.observe import LimitBody, Observe, configure_logging
 from bot.server.routes import routers
@@ -63,7 +70,8 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None) -> Fast
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(app_bot, app)  # load the store and the embedder before serving
         pruning = asyncio.create_task(prune_conversations(app)) if settings.conversation_days > 0 else None
-        yield
+        async with mcp_endpoint.running():
+            yield
         if pruning is not None:
             pruning.cancel()
         if app.state.bot is not None:
@@ -89,6 +97,9 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None) -> Fast
     app.state.resolve = resolve  # callback host lookups; tests replace it, so nothing leaves loopback
     for router in routers:
         app.include_router(router)
+    mcp_endpoint = MCPEndpoint(build_mcp(lambda: app_bot(app)), app.state.key_check, settings.max_body_bytes)
+    # A Route of its own, not a Mount: clients post to /mcp itself, and a mount would redirect them.
+    app.router.routes.append(Route(MCP_PATH, endpoint=mcp_endpoint, methods=["GET", "POST", "DELETE"]))
     if settings.webhook.secret is not None:
         from bot.server.routes.webhook import router as webhook
 
@@ -97,7 +108,9 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None) -> Fast
         from bot.server.routes.slack import slack_router
         from bot.slack.service import SlackService
 
-        app.state.slack = SlackService(settings.slack, lambda: app_bot(app), metrics, lambda: app.state.clock())
+        app.state.slack = SlackService(settings.slack, lambda: app_bot(app),
+                                       lambda up: metrics.feedback.labels("slack", "up" if up else "down").inc(),
+                                       lambda: app.state.clock())
         app.include_router(slack_router(app.state.slack))
 
     # Each middleware added wraps the ones before it. From the outside in: Observe (every request
@@ -112,21 +125,29 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None) -> Fast
     app.add_middleware(Observe, metrics=metrics)
 
     @app.exception_handler(NewsbotError)
-    async def newsbot_error(_request: Request, exc: NewsbotError) -> JSONResponse:
+    async def newsbot_error(request: Request, exc: NewsbotError) -> JSONResponse:
         if isinstance(exc, IngestStopped):  # the server is going down: try again later
-            return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "10"})
-        if isinstance(exc, StoreError):  # the store (say a Chroma server) is away: worth retrying
-            return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "5"})
-        return JSONResponse({"detail": str(exc)}, status_code=400)
+            code, headers = 503, {"Retry-After": "10"}
+        elif isinstance(exc, StoreError):  # the store (say a Chroma server) is away: worth retrying
+            code, headers = 503, {"Retry-After": "5"}
+        else:
+            code, headers = 400, {}
+        return JSONResponse(error_content(request.url.path, code, str(exc)), status_code=code, headers=headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if not is_openai_path(request.url.path):
+            return await http_exception_handler(request, exc)
+        return JSONResponse(error_content(request.url.path, exc.status_code, str(exc.detail)),
+                            status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_request: Request, exc: RequestValidationError) -> Response:
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         # One readable sentence first, the full list after it for programs.
-        errors = exc.errors()
-        first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
-        where = ".".join(str(p) for p in first["loc"] if p != "body")
-        message = str(first["msg"]).removeprefix("Value error, ")
-        content = {"detail": f"{where + ': ' if where else ''}{message}", "errors": _jsonable(errors)}
+        errors = list(exc.errors())
+        content = error_content(request.url.path, 422, first_problem(errors))
+        if "detail" in content:
+            content["errors"] = _jsonable(errors)
         # ASCII escapes: the errors echo the input, and input with a lone surrogate ("\ud800",
         # which JSON allows) cannot be encoded as UTF-8.
         return Response(json.dumps(content, ensure_ascii=True), status_code=422, media_type="application/json")

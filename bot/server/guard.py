@@ -9,10 +9,11 @@ the headers every response carries.
   loopback names), a request naming another Host gets 400.
 """
 
-import json
 from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot.server.errors import error_bytes
 
 SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
                     (b"x-frame-options", b"DENY")]
@@ -49,11 +50,12 @@ class BrowserGuard:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         host = headers.get("host", "")
         if self.allowed_hosts and not host_allowed(host, self.allowed_hosts):
-            await _refuse(send, 400, "the Host header names a host this server does not serve (NEWSBOT_ALLOWED_HOSTS)")
+            await _refuse(send, scope["path"], 400,
+                          "the Host header names a host this server does not serve (NEWSBOT_ALLOWED_HOSTS)")
             return
         if scope["method"] not in _SAFE and self._cross_site(headers, host):
-            await _refuse(send, 403, "cross-site requests may not change anything here; call the API from a "
-                                     "program, or list the site in NEWSBOT_CORS_ORIGINS")
+            await _refuse(send, scope["path"], 403, "cross-site requests may not change anything here; call the API "
+                          "from a program, or list the site in NEWSBOT_CORS_ORIGINS")
             return
 
         async def with_headers(message: Message) -> None:
@@ -74,8 +76,8 @@ class BrowserGuard:
         return bool(origin) and origin.split("://", 1)[-1] != host.lower()
 
 
-async def _refuse(send: Send, status: int, detail: str) -> None:
-    body = json.dumps({"detail": detail}).encode()
+async def _refuse(send: Send, path: str, status: int, detail: str) -> None:
+    body = error_bytes(path, status, detail)
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                             *SECURITY_HEADERS]})

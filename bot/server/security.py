@@ -63,12 +63,13 @@ class KeyCheck:
         return hashlib.sha256(candidate).hexdigest()[:16] if found else None
 
 
-def require_api_key(request: Request,
-                    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str | None:
-    check: KeyCheck = request.app.state.key_check
+def admit(check: KeyCheck, authorization: str | None) -> str | None:
+    """The caller's key fingerprint (None when the server has no keys), given the Authorization
+    header; 401 without a valid key, 429 over the key's rate limit."""
     if not check.keys:
         return None
-    key_id = check.identify(credentials.credentials if credentials else None)
+    scheme, _, token = (authorization or "").partition(" ")
+    key_id = check.identify(token.strip() if scheme.lower() == "bearer" and token.strip() else None)
     if key_id is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid API key is needed: Authorization: Bearer KEY",
                             headers={"WWW-Authenticate": "Bearer"})
@@ -77,6 +78,12 @@ def require_api_key(request: Request,
         raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, "rate limit exceeded for this API key",
                             headers={"Retry-After": str(max(1, math.ceil(wait)))})
     return key_id
+
+
+def require_api_key(request: Request,
+                    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str | None:
+    given = f"Bearer {credentials.credentials}" if credentials else None
+    return admit(request.app.state.key_check, given)
 
 
 ApiKey = Depends(require_api_key)

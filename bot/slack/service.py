@@ -14,7 +14,6 @@ from fastapi.responses import JSONResponse, Response
 
 from bot.core import Bot
 from bot.models import Answer
-from bot.server.metrics import Metrics
 from bot.settings import SlackSettings
 from bot.signing import SignatureError, check_fresh, slack_signature, verify
 from bot.slack.blocks import FEEDBACK_DOWN, FEEDBACK_UP, answer_blocks, escape
@@ -25,8 +24,10 @@ _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 
 
 class SlackService:
-    def __init__(self, settings: SlackSettings, bot: Callable[[], Bot], metrics: Metrics,
+    def __init__(self, settings: SlackSettings, bot: Callable[[], Bot],
+                 on_feedback: Callable[[bool], None] = lambda _up: None,
                  clock: Callable[[], float] = time.time) -> None:
+        """`on_feedback(up)` is told of each Yes/No click (the server counts them in its metrics)."""
         try:
             from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
             from slack_bolt.async_app import AsyncApp
@@ -34,7 +35,7 @@ class SlackService:
         except ImportError as exc:
             raise ConfigError("Slack needs its extra: pip install 'newsbot[slack]'") from exc
         assert settings.bot_token is not None and settings.signing_secret is not None  # checked by Settings
-        self.settings, self.bot, self.metrics, self.clock = settings, bot, metrics, clock
+        self.settings, self.bot, self.on_feedback, self.clock = settings, bot, on_feedback, clock
         self.secret = settings.signing_secret.get_secret_value()
         client = AsyncWebClient(token=settings.bot_token.get_secret_value(), base_url=settings.api_url)
         # Verification happens in handle() (one place, with an injectable clock), not again in Bolt.
@@ -108,7 +109,7 @@ class SlackService:
         up = action["action_id"] == FEEDBACK_UP
         user = body.get("user", {}).get("id")
         await asyncio.to_thread(self.bot().conversations.add_feedback, action["value"], 1 if up else -1, "slack", user)
-        self.metrics.feedback.labels("slack", "up" if up else "down").inc()
+        self.on_feedback(up)
 
     async def _answer(self, question: str, conversation_id: str) -> tuple[Answer | None, str | None]:
         try:

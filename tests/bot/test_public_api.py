@@ -16,7 +16,7 @@ def test_public_names_are_pinned() -> None:
         "RateLimitError",
     ]
     assert sorted(index.__all__) == [
-        "AnswerError", "Article", "ArticleInfo", "Chunk", "ChunkStore", "ConfigError", "IngestError",
+        "Article", "ArticleInfo", "Chunk", "ChunkStore", "ConfigError", "IngestError",
         "IngestReport", "NewsbotError", "StoreError", "StoredChunk", "chunk_article", "get_embeddings",
         "load_sources", "make_client", "split_sentences",
     ]

@@ -2,11 +2,12 @@
 
 from bot.server.routes.articles import router as articles
 from bot.server.routes.chat import router as chat
+from bot.server.routes.completions import router as completions
 from bot.server.routes.conversations import router as conversations
 from bot.server.routes.feedback import router as feedback
 from bot.server.routes.health import router as health
 from bot.server.routes.page import router as page
 
-routers = (chat, conversations, feedback, articles, health, page)
+routers = (chat, completions, conversations, feedback, articles, health, page)
 
 __all__ = ["routers"]

@@ -11,6 +11,7 @@ from pydantic import TypeAdapter, ValidationError
 from starlette.datastructures import UploadFile
 
 from bot.core import Bot
+from bot.errors import first_problem
 from bot.schemas import ARTICLES_BODY, ArticleIn, ArticlePage, ErrorBody, IngestResult
 from bot.server.deps import BotDep
 from bot.server.security import ApiKey
@@ -80,10 +81,7 @@ async def _json_articles(request: Request, most: int) -> list[ArticleIn]:
             return _article_list.validate_python(data)
         return [ArticleIn.model_validate(data)]
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                            f"invalid article: {where + ': ' if where else ''}{first['msg']}") from exc
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"invalid article: {first_problem(exc)}") from exc
 
 
 async def _uploaded_articles(request: Request) -> list[Article]:

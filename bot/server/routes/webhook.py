@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError
 
 from bot.conversations import new_conversation_id
 from bot.core import Bot
+from bot.errors import first_problem
 from bot.models import Filters
 from bot.schemas import ChatResponse, ErrorBody, json_body
 from bot.server.callbacks import CallbackRefused, Resolver, check_url, redacted, resolve, vet
@@ -80,9 +81,7 @@ async def post_webhook(request: Request, bot: BotDep, background: BackgroundTask
     try:
         req = WebhookRequest.model_validate_json(body)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        return JSONResponse({"detail": f"{where + ': ' if where else ''}{first['msg']}"}, status_code=422)
+        return JSONResponse({"detail": first_problem(exc)}, status_code=422)
     question = bot.check_question(req.message)
     conversation_id = req.conversation_id or new_conversation_id()
     if req.conversation_id and not await run_in_threadpool(_webhooks_own, bot, conversation_id):

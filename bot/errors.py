@@ -1,0 +1,22 @@
+"""Errors of answering, and the one way a validation error becomes a sentence for people."""
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from index.errors import NewsbotError
+
+
+class AnswerError(NewsbotError):
+    """A question was rejected or could not be answered (bad question, bad filters, LLM failure)."""
+
+
+def first_problem(exc: ValidationError | list[Any], prefix: str = "") -> str:
+    """A validation error as one sentence, "where: what", from its first problem; `prefix`
+    names what was validated ("filters")."""
+    errors = exc.errors() if isinstance(exc, ValidationError) else exc
+    first = errors[0] if errors else {"loc": (), "msg": "invalid input"}
+    where = ".".join(str(p) for p in first["loc"] if p != "body")
+    where = f"{prefix}.{where}" if prefix and where else where or prefix
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message

@@ -1,0 +1,130 @@
+"""newsbot as an MCP server (the official `mcp` SDK): tools `ask_news`, `search_news` and
+`list_articles`, and a resource per article, over stdio (`newsbot mcp`, for desktop assistants)
+or streamable HTTP (mounted in the API server at /mcp)."""
+
+import json
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import anyio.to_thread
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
+from mcp_types import ToolAnnotations
+from pydantic import BaseModel, Field
+
+from bot.core import Bot
+from bot.models import Citation, Filters
+from index.errors import NewsbotError
+
+READ_ONLY = ToolAnnotations(readOnlyHint=True, openWorldHint=False)
+MAX_SEARCH = 20
+MAX_PAGE = 200
+
+
+class NewsAnswer(BaseModel):
+    answer: str = Field(description="the answer, citing passages as [n]; the decline text when the articles "
+                                    "don't say")
+    answerable: bool = Field(description="false when the stored articles don't answer the question")
+    citations: list[Citation]
+    warnings: list[str] = []
+
+
+class NewsPassage(BaseModel):
+    article_id: str
+    title: str
+    url: str | None = None
+    published: str | None = None
+    source: str | None = None
+    text: str
+    score: float = Field(description="fused rank score (higher is better)")
+
+
+class NewsPassages(BaseModel):
+    passages: list[NewsPassage]
+
+
+class ArticleSummary(BaseModel):
+    id: str
+    title: str
+    url: str | None = None
+    published: str | None = None
+    source: str | None = None
+    chunks: int
+
+
+class ArticlePage(BaseModel):
+    items: list[ArticleSummary]
+    total: int
+    offset: int
+    limit: int
+
+
+FiltersArg = Annotated[Filters | None, Field(description="restrict to articles: published_after / published_before "
+                                                         "(dates), source, article_id (lists)")]
+
+
+def build_mcp(get_bot: Callable[[], Bot]) -> MCPServer:
+    """The MCP server over the Bot `get_bot` gives (called on first use, in a worker thread)."""
+    server: MCPServer = MCPServer("newsbot", version="0.1.0", instructions=(
+        "Answers questions about the news articles stored in newsbot, with citations to the passages that "
+        "support each answer. When the articles don't say, the answer says so (answerable: false): do not "
+        "fill the gap from elsewhere."))
+
+    async def in_thread(work: Callable[[], Any]) -> Any:
+        try:
+            return await anyio.to_thread.run_sync(work)
+        except NewsbotError as exc:  # a bad question or filter, or the store away: the model reads why
+            raise ToolError(str(exc)) from exc
+
+    @server.tool(annotations=READ_ONLY)
+    async def ask_news(question: Annotated[str, Field(description="a question about the news")],
+                       filters: FiltersArg = None) -> NewsAnswer:
+        """Answer a question from the stored news articles: a short answer citing its passages as [n],
+        or an honest 'the indexed articles don't say'."""
+        answer = await in_thread(lambda: get_bot().ask(question, filters=filters))
+        return NewsAnswer(answer=answer.text, answerable=answer.answerable, citations=answer.citations,
+                          warnings=answer.warnings)
+
+    @server.tool(annotations=READ_ONLY)
+    async def search_news(query: Annotated[str, Field(description="words or a question to search for")],
+                          k: Annotated[int, Field(ge=1, le=MAX_SEARCH, description="passages to return")] = 5,
+                          filters: FiltersArg = None) -> NewsPassages:
+        """Find the passages of stored articles that best match a query (hybrid keyword and vector
+        search), with each article's title, url, date and source."""
+        def search() -> list[NewsPassage]:
+            bot = get_bot()
+            return [NewsPassage(article_id=p.article_id, title=str(p.chunk.metadata.get("title", "")),
+                                url=p.chunk.metadata.get("url"), published=p.chunk.metadata.get("published"),
+                                source=p.chunk.metadata.get("source"), text=p.chunk.text, score=round(p.score, 6))
+                    for p in bot.search(query, filters, k=k)]
+
+        return NewsPassages(passages=await in_thread(search))
+
+    @server.tool(annotations=READ_ONLY)
+    async def list_articles(offset: Annotated[int, Field(ge=0)] = 0,
+                            limit: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 50) -> ArticlePage:
+        """The stored articles, newest first, a page at a time."""
+        infos = await in_thread(lambda: get_bot().articles())
+        items = [ArticleSummary(id=i.id, title=i.title, url=i.url, published=i.published, source=i.source,
+                                chunks=i.chunks) for i in infos[offset:offset + limit]]
+        return ArticlePage(items=items, total=len(infos), offset=offset, limit=limit)
+
+    @server.resource("newsbot://articles/{article_id}", mime_type="application/json",
+                     description="One stored article: its metadata and its passages in order")
+    async def article(article_id: str) -> str:
+        try:
+            found = await anyio.to_thread.run_sync(lambda: get_bot().article(article_id))
+        except NewsbotError as exc:
+            raise ResourceError(str(exc)) from exc
+        if found is None:
+            raise ResourceNotFoundError(f"no stored article with id {article_id!r}")
+        info, passages = found
+        return json.dumps({"id": info.id, "title": info.title, "url": info.url, "published": info.published,
+                           "source": info.source, "passages": passages}, ensure_ascii=False)
+
+    return server
+
+
+def run_stdio(bot: Bot) -> None:
+    """Serve MCP on stdin/stdout until the client closes them."""
+    build_mcp(lambda: bot).run("stdio")

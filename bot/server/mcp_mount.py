@@ -1,0 +1,65 @@
+"""The MCP server on the API server's /mcp (streamable HTTP), behind the same API keys and rate
+limit as /v1. Stateless and answered as JSON: any worker can serve any request, as with /v1.
+
+Host and Origin are checked by the BrowserGuard around the whole app (NEWSBOT_ALLOWED_HOSTS,
+NEWSBOT_CORS_ORIGINS), so the SDK's own DNS-rebinding check is off here rather than kept twice."""
+
+import json
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+
+from fastapi import HTTPException
+from mcp.server.mcpserver import MCPServer
+from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.types import Receive, Scope, Send
+
+from bot.server.security import KeyCheck, admit
+
+MCP_PATH = "/mcp"
+
+
+class MCPEndpoint:
+    """An ASGI endpoint: checks the key, then hands the request to the running session manager."""
+
+    def __init__(self, server: MCPServer, key_check: KeyCheck, max_body_bytes: int) -> None:
+        self.server = server
+        self.key_check = key_check
+        self.max_body_bytes = max_body_bytes
+        self._manager: StreamableHTTPSessionManager | None = None
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """For the app's lifespan. A session manager runs once, so each start makes a new one."""
+        self.server.streamable_http_app(
+            streamable_http_path=MCP_PATH, stateless_http=True, json_response=True,
+            max_request_body_size=self.max_body_bytes,
+            transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False))
+        manager = self.server.session_manager
+        async with manager.run():
+            self._manager = manager
+            try:
+                yield
+            finally:
+                self._manager = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = dict(scope["headers"])
+        try:
+            admit(self.key_check, headers.get(b"authorization", b"").decode("latin-1") or None)
+        except HTTPException as exc:
+            await _send_json(send, exc.status_code, str(exc.detail), exc.headers or {})
+            return
+        if self._manager is None:
+            await _send_json(send, 503, "the MCP server is not running (the app's lifespan has not started)",
+                             {"Retry-After": "5"})
+            return
+        await self._manager.handle_request(scope, receive, send)
+
+
+async def _send_json(send: Send, status: int, detail: str, headers: Mapping[str, str]) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            *((k.lower().encode(), v.encode()) for k, v in headers.items())]})
+    await send({"type": "http.response.body", "body": body})
