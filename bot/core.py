@@ -6,35 +6,33 @@ import re
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, datetime
-from functools import cached_property
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 from pydantic import ValidationError
 
-from bot.answering import Answerer, ExtractiveStreamer
+from bot.answering import Answerer
 from bot.cache import LRU
 from bot.chain import AnswerStep, ChainOutput, StreamItem
+from bot.components import STORE_VERSION, Components
 from bot.condense import CarrySubject, Condenser
-from bot.conversations import Conversation, ConversationStore
+from bot.database import Conversation, SharedDatabase
 from bot.errors import AnswerError, first_problem
-from bot.extractive import DECLINE, ExtractiveAnswerer
+from bot.extractive import DECLINE
 from bot.models import Answer, CitationsEvent, DeltaEvent, DoneEvent, Filters, Turn
 from bot.news_retriever import NewsRetriever, passage_of
 from bot.progress import chunk_progress
-from bot.retrieval import HybridRetriever, Passage
+from bot.retrieval import Passage
 from bot.settings import Settings
 from index.articles import Article
-from index.embeddings import get_embeddings
 from index.errors import IngestError, StoreError
 from index.loaders import Source, expand_sources, load_sources
-from index.store import ArticleInfo, ChunkStore, IngestReport, make_client
+from index.store import ArticleInfo, IngestReport
 
 _WORDS = re.compile(r"\S+\s*")
 log = logging.getLogger("newsbot")
-STORE_VERSION = "store_version"  # bumped in the shared database by every write, so other workers notice
 
 
 class Bot:
@@ -56,20 +54,14 @@ class Bot:
         self.settings = settings
         self._running: set[threading.Event] = set()  # one per ingest under way, for stop_ingests()
         self._running_lock = threading.Lock()
-        self.embeddings = get_embeddings(settings.embedder)
-        token = settings.chroma_token.get_secret_value() if settings.chroma_token else None
-        client = make_client(settings.data_dir / "chroma", settings.chroma_url, token)
-        self.store = ChunkStore(client, self.embeddings, settings.collection, settings.chunk_size,
-                                settings.chunk_overlap)
-        self.retriever = HybridRetriever(self.store, self.embeddings, settings.dense_k, settings.keyword_k,
-                                         settings.rrf_k, vector_cache=settings.query_cache,
-                                         version=lambda: self.conversations.value(STORE_VERSION),
-                                         cache_bytes=int(settings.cache_mb * 1e6))
-        self.answerer: Answerer = self._make_answerer()
+        self.parts = Components(settings)
+        # The parts, for in-process use and benchmarks; the server's surfaces use the methods below.
+        self.embeddings, self.store, self.retriever = self.parts.embeddings, self.parts.store, self.parts.retriever
+        self.answerer: Answerer = self.parts.answerer
+        self.condenser: Condenser = self.parts.condenser
         # Keyed by a digest: the filters alone may be 200 KB of JSON.
         self._answers: LRU[str, Answer] = LRU(settings.answer_cache, int(settings.cache_mb * 1e6),
                                               lambda _k, a: 200 + len(a.model_dump_json()))
-        self.condenser: Condenser = self._make_condenser()
         # Observers, e.g. the server's metrics; called after each answer and each ingest.
         self.answer_listeners: list[Callable[[Answer], None]] = []
         self.ingest_listeners: list[Callable[[IngestReport], None]] = []
@@ -81,31 +73,9 @@ class Bot:
             | AnswerStep(self._events)
         ).with_config(run_name="newsbot")
 
-    @cached_property
-    def conversations(self) -> ConversationStore:
-        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        return ConversationStore(self.settings.conversations_url())
-
-    def _make_answerer(self) -> Answerer:
-        match self.settings.answerer:
-            case "llm":
-                from bot.llm import LLMAnswerer
-
-                return LLMAnswerer.from_settings(self.settings)
-            case _:
-                from bot.reader import default_reader
-
-                reader = default_reader(self.settings.embedder)
-                return ExtractiveStreamer(ExtractiveAnswerer(reader, read=self.settings.reader_candidates),
-                                          self.settings.citations)
-
-    def _make_condenser(self) -> Condenser:
-        if self.settings.llm.provider is None:
-            return CarrySubject(lambda term: self.retriever.keyword_index().idf.get(term))
-        from bot.condense import LLMCondenser
-        from bot.llm import chat_model
-
-        return LLMCondenser(chat_model(self.settings.llm), self.settings.prompts_dir)
+    @property
+    def database(self) -> SharedDatabase:
+        return self.parts.database
 
     # ---- ingest and articles -------------------------------------------------------------
     def ingest(self, sources: Iterable[Source] | Source, on_error: Literal["raise", "skip"] = "raise",
@@ -129,7 +99,7 @@ class Bot:
                 if on_error == "raise":
                     raise
                 report.failed.append((str(source)[:200], str(exc)))
-        self.conversations.check()  # before writing anything: a failure then means nothing was written
+        self.database.check()  # before writing anything: a failure then means nothing was written
         report_progress, close_progress = chunk_progress() if progress else (None, lambda: None)
         before = self.store.generation
         cancel = cancel or threading.Event()
@@ -178,7 +148,7 @@ class Bot:
         return info, [c.text for c in chunks]
 
     def delete(self, article_id: str) -> bool:
-        self.conversations.check()
+        self.database.check()
         deleted = self.store.delete(article_id)
         if deleted:
             self._bump_version()
@@ -188,7 +158,7 @@ class Bot:
         """After a write to the store: a failure here must not report the write as failed (it
         happened); other workers then notice it by the store's size, within a second."""
         try:
-            self.conversations.bump(STORE_VERSION)
+            self.database.bump(STORE_VERSION)
         except StoreError as exc:
             log.warning("the store version could not be bumped: %s", exc)
 
@@ -227,7 +197,7 @@ class Bot:
         conversation_id = inputs.get("conversation_id")
         history = inputs.get("history")
         if history is None and conversation_id:
-            history = self.conversations.history(conversation_id, self.settings.history_turns)
+            history = self.database.history(conversation_id, self.settings.history_turns)
         return {**inputs, "question": question, "standalone": self.condenser.condense(question, history or []),
                 "filters": self._filters(inputs.get("filters"))}
 
@@ -284,7 +254,7 @@ class Bot:
         answer = answer.model_copy(update={"conversation_id": conversation_id, "question": inputs["standalone"]})
         if conversation_id:
             answer.id = uuid.uuid4().hex
-            self.conversations.add_turn(conversation_id, inputs["question"], inputs["standalone"], answer,
+            self.database.add_turn(conversation_id, inputs["question"], inputs["standalone"], answer,
                                         inputs.get("owner"))
         for listener in self.answer_listeners:
             listener(answer)
@@ -312,8 +282,44 @@ class Bot:
             assert not isinstance(item, Answer)
             yield item
 
+    # ---- conversations, feedback and the shared state the surfaces need ---------------------
     def conversation(self, conversation_id: str) -> Conversation | None:
-        return self.conversations.get(conversation_id)
+        return self.database.get(conversation_id)
+
+    def owns(self, conversation_id: str, owner: str) -> bool:
+        """Whether `owner` may read or continue the conversation (true for one not made yet)."""
+        return self.database.belongs_to(conversation_id, owner)
+
+    def conversation_exists(self, conversation_id: str) -> bool:
+        return self.database.exists(conversation_id)
+
+    def first_delivery(self, key: str, keep_s: float = 3600.0) -> bool:
+        """True the first time `key` (a Slack event id, a webhook signature) is seen in `keep_s`."""
+        return self.database.first_time(key, keep_s)
+
+    def add_feedback(self, answer_id: str, value: int, channel: str, user: str | None = None,
+                     comment: str | None = None) -> None:
+        self.database.add_feedback(answer_id, value, channel, user, comment)
+
+    def has_answer(self, answer_id: str) -> bool:
+        return self.database.has_answer(answer_id)
+
+    def prune_conversations(self, older_than: timedelta) -> int:
+        return self.database.prune(older_than)
+
+    def take_token(self, key: str, rate: float, burst: float, now: float) -> float:
+        """A shared rate-limit bucket: 0 when the request may go ahead, else seconds to wait."""
+        return self.database.take_token(key, rate, burst, now)
+
+    def chunk_count(self) -> int:
+        return self.store.count()
+
+    def check_ready(self) -> int:
+        """Store, embedder and database answer; the chunks stored. Raises NewsbotError otherwise."""
+        chunks = self.store.count()
+        self.embeddings.embed_query("ready")
+        self.database.check()
+        return chunks
 
     def history_from(self, exchanges: Sequence[tuple[str, str]]) -> list[Turn]:
         """History for a conversation the caller keeps (OpenAI-style `messages`): (question,

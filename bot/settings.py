@@ -116,7 +116,7 @@ class Settings(BaseSettings):
     webhook: WebhookSettings = WebhookSettings()
     prompts_dir: Path = Field(default_factory=lambda: _default_prompts())
 
-    def conversations_url(self) -> str:
+    def database_url_resolved(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'conversations.db').resolve()}"
 
     @model_validator(mode="after")

@@ -67,7 +67,7 @@ def shared_environment(settings: Settings) -> Iterator[dict[str, str]]:
     """NEWSBOT_* variables (and PROMETHEUS_MULTIPROC_DIR) that make N workers one service."""
     metrics_dir = tempfile.mkdtemp(prefix="newsbot-metrics-")
     env = {"NEWSBOT_DATA_DIR": str(settings.data_dir.resolve()), "PROMETHEUS_MULTIPROC_DIR": metrics_dir,
-           "NEWSBOT_DATABASE_URL": settings.conversations_url(), "NEWSBOT_RATE_LIMIT_SHARED": "true"}
+           "NEWSBOT_DATABASE_URL": settings.database_url_resolved(), "NEWSBOT_RATE_LIMIT_SHARED": "true"}
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     try:
         if settings.chroma_url:

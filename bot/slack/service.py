@@ -56,7 +56,7 @@ class SlackService:
         except SignatureError as exc:
             return JSONResponse({"detail": f"Slack signature rejected: {exc}"}, status_code=401)
         event_id = _event_id(request, body)
-        if event_id and not await asyncio.to_thread(self.bot().conversations.first_time, f"slack:{event_id}"):
+        if event_id and not await asyncio.to_thread(self.bot().first_delivery, f"slack:{event_id}"):
             # A retry of an event already being answered (X-Slack-Retry-Num): acknowledge, do nothing.
             return Response(status_code=200, headers={"X-Slack-No-Retry": "1"})
         return await self.handler.handle(request)
@@ -108,7 +108,7 @@ class SlackService:
         await ack()
         up = action["action_id"] == FEEDBACK_UP
         user = body.get("user", {}).get("id")
-        await asyncio.to_thread(self.bot().conversations.add_feedback, action["value"], 1 if up else -1, "slack", user)
+        await asyncio.to_thread(self.bot().add_feedback, action["value"], 1 if up else -1, "slack", user)
         self.on_feedback(up)
 
     async def _answer(self, question: str, conversation_id: str) -> tuple[Answer | None, str | None]:

@@ -4,7 +4,7 @@ import pytest
 
 from bot import Bot
 from bot.condense import CarrySubject, is_follow_up, rewrite
-from bot.conversations import Turn
+from bot.database import Turn
 from bot.models import Answer
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bot import Bot
-from bot.conversations import ConversationStore
-from bot.core import STORE_VERSION
+from bot.components import STORE_VERSION
+from bot.database import SharedDatabase
 from bot.models import Answer
 from tests.conftest import SEED, article
 
@@ -21,7 +21,7 @@ def fresh() -> str:
 
 
 def test_turns_owners_and_feedback_round_trip(postgres_url: str) -> None:
-    store = ConversationStore(postgres_url)
+    store = SharedDatabase(postgres_url)
     cid = fresh()
     for n in range(3):
         store.add_turn(cid, f"q{n}", f"s{n}", Answer(text=f"a{n}", answerable=True), owner="key:abc")
@@ -33,7 +33,7 @@ def test_turns_owners_and_feedback_round_trip(postgres_url: str) -> None:
 
 
 def test_two_workers_first_turns_make_one_conversation(postgres_url: str) -> None:
-    one, two = ConversationStore(postgres_url), ConversationStore(postgres_url)
+    one, two = SharedDatabase(postgres_url), SharedDatabase(postgres_url)
     cid = fresh()
     threads = [threading.Thread(target=(one if n % 2 else two).add_turn,
                                 args=(cid, f"q{n}", "s", Answer(text="a", answerable=True))) for n in range(8)]
@@ -46,7 +46,7 @@ def test_two_workers_first_turns_make_one_conversation(postgres_url: str) -> Non
 
 
 def test_deliveries_versions_and_rate_limits_are_shared(postgres_url: str) -> None:
-    one, two = ConversationStore(postgres_url), ConversationStore(postgres_url)
+    one, two = SharedDatabase(postgres_url), SharedDatabase(postgres_url)
     key = f"slack:{fresh()}"
     assert one.first_time(key) and not two.first_time(key)
     version = one.bump(f"v-{key}")
@@ -57,7 +57,7 @@ def test_deliveries_versions_and_rate_limits_are_shared(postgres_url: str) -> No
 
 
 def test_idle_conversations_are_pruned(postgres_url: str) -> None:
-    store = ConversationStore(postgres_url)
+    store = SharedDatabase(postgres_url)
     old, new = fresh(), fresh()
     store.add_turn(old, "q", "q", Answer(text="a", answerable=True))
     store.add_turn(new, "q", "q", Answer(text="a", answerable=True))
@@ -79,5 +79,5 @@ def test_two_machines_share_conversations_and_see_each_others_writes(postgres_ur
     follow = two.ask("And when does it start?", conversation_id=cid)  # the other machine continues it
     assert "June" in follow.text and len(two.conversation(cid).turns) == 2  # type: ignore[union-attr]
     two.ingest([article(1)])
-    assert one.conversations.value(STORE_VERSION) == two.conversations.value(STORE_VERSION)
+    assert one.database.value(STORE_VERSION) == two.database.value(STORE_VERSION)
     assert "5 dollars" in one.ask("How much do tickets cost in Port Elm 1?").text

@@ -7,7 +7,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from bot.conversations import new_conversation_id
+from bot.database import new_conversation_id
 from bot.models import ErrorEvent
 from bot.schemas import ChatRequest, ChatResponse, ErrorBody
 from bot.server.deps import BotDep
@@ -34,7 +34,7 @@ def post_chat(req: ChatRequest, bot: BotDep, request: Request, owner: Principal)
     question = bot.check_question(req.message)
     if req.conversation_id is None:
         conversation_id = new_conversation_id()
-    elif bot.conversations.belongs_to(req.conversation_id, owner):
+    elif bot.owns(req.conversation_id, owner):
         conversation_id = req.conversation_id
     else:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no conversation with id {req.conversation_id!r}; "

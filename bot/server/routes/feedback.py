@@ -32,9 +32,9 @@ class FeedbackOut(BaseModel):
 async def post_feedback(body: FeedbackIn, request: Request, bot: BotDep) -> FeedbackOut:
     """Record feedback on an answer given in a conversation (counted in
     `newsbot_feedback_total{channel="api"}`, beside Slack's)."""
-    if not await run_in_threadpool(bot.conversations.has_answer, body.answer_id):
+    if not await run_in_threadpool(bot.has_answer, body.answer_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no answer with id {body.answer_id!r}")
     comment = body.comment.strip() or None if body.comment else None
-    await run_in_threadpool(bot.conversations.add_feedback, body.answer_id, body.value, "api", None, comment)
+    await run_in_threadpool(bot.add_feedback, body.answer_id, body.value, "api", None, comment)
     request.app.state.metrics.feedback.labels("api", "up" if body.value > 0 else "down").inc()
     return FeedbackOut(answer_id=body.answer_id, value=body.value)

@@ -19,9 +19,7 @@ def healthz() -> dict[str, str]:
 def readyz(bot: BotDep) -> dict[str, str | int]:
     """The store, the embedder and the conversation database answer."""
     try:
-        chunks = bot.store.count()
-        bot.embeddings.embed_query("ready")
-        bot.conversations.check()
+        chunks = bot.check_ready()
     except Exception as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"not ready: {exc}") from exc
     return {"status": "ready", "chunks": chunks}

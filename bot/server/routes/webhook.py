@@ -11,8 +11,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError
 
-from bot.conversations import new_conversation_id
 from bot.core import Bot
+from bot.database import new_conversation_id
 from bot.errors import first_problem
 from bot.models import Filters
 from bot.schemas import ChatResponse, ErrorBody, json_body
@@ -30,7 +30,7 @@ WEBHOOK = "webhook"  # the owner of conversations made through the webhook (its 
 
 def _webhooks_own(bot: Bot, conversation_id: str) -> bool:
     """New, or made through the webhook: ids are the caller's, so one could name a Slack thread's."""
-    return not bot.conversations.exists(conversation_id) or bot.conversations.belongs_to(conversation_id, WEBHOOK)
+    return not bot.conversation_exists(conversation_id) or bot.owns(conversation_id, WEBHOOK)
 
 
 class WebhookRequest(BaseModel):
@@ -74,7 +74,7 @@ async def post_webhook(request: Request, bot: BotDep, background: BackgroundTask
     try:
         check_fresh(timestamp, request.app.state.clock)
         verify(webhook_signature(secret, timestamp or "", body), signature)
-        if not await run_in_threadpool(bot.conversations.first_time, f"webhook:{signature}", 900.0):
+        if not await run_in_threadpool(bot.first_delivery, f"webhook:{signature}", 900.0):
             raise SignatureError("replayed request")
     except SignatureError as exc:
         return JSONResponse({"detail": f"webhook signature rejected: {exc}"}, status_code=401)

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from bot import Bot
-from bot.conversations import ConversationStore
-from bot.core import STORE_VERSION
+from bot.components import STORE_VERSION
+from bot.database import SharedDatabase
 from bot.server import create_app
 from tests.conftest import SEED, article
 
@@ -74,7 +74,7 @@ def test_unknown_conversation_is_a_404(client: TestClient, app_bot: Bot) -> None
     r = client.post("/v1/chat", json={"message": "What is the spending target?", "conversation_id": "nope"})
     assert r.status_code == 404 and "nope" in r.json()["detail"]
     assert client.get("/v1/conversations/nope").status_code == 404
-    assert not app_bot.conversations.exists("nope")
+    assert not app_bot.database.exists("nope")
 
 
 @pytest.mark.parametrize(("payload", "code"), [
@@ -119,7 +119,7 @@ def test_the_server_prunes_idle_conversations_and_survives_its_database_being_de
     bot = Bot(data_dir=tmp_path, conversation_days=30)
     bot.ingest([SEED])
     bot.ask("Who attends the summit?", conversation_id="idle")
-    with bot.conversations.engine.begin() as conn:
+    with bot.database.engine.begin() as conn:
         conn.execute(sa.text("UPDATE turns SET created_at = :at"), {"at": datetime.now(UTC) - timedelta(days=31)})
     with TestClient(create_app(bot=bot)) as client:  # startup prunes once, then hourly
         deadline = time.monotonic() + 10
@@ -132,5 +132,5 @@ def test_the_server_prunes_idle_conversations_and_survives_its_database_being_de
         made = client.post("/v1/chat", json={"message": "What is the spending target?"})
         assert made.status_code == 200
         assert client.post("/v1/articles", json=article(1)).status_code == 200
-    kept = ConversationStore(f"sqlite:///{tmp_path / 'conversations.db'}")
+    kept = SharedDatabase(f"sqlite:///{tmp_path / 'conversations.db'}")
     assert kept.get(made.json()["conversation_id"]) is not None and kept.value(STORE_VERSION)

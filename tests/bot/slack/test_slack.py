@@ -201,9 +201,9 @@ def test_feedback_buttons_are_recorded_and_counted(server: tuple[str, Recorded, 
                        headers={"Content-Type": "application/x-www-form-urlencoded", **signed(body)})
         assert r.status_code == 200
     deadline = time.monotonic() + 10
-    while len(bot.conversations.feedback(answer_id)) < 3 and time.monotonic() < deadline:
+    while len(bot.database.feedback(answer_id)) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert bot.conversations.feedback(answer_id) == [1, -1, 1]
+    assert bot.database.feedback(answer_id) == [1, -1, 1]
     metrics = httpx.get(url + "/metrics").text
     assert 'newsbot_feedback_total{channel="slack",value="up"} 2.0' in metrics
 

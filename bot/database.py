@@ -17,9 +17,9 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from bot.models import Answer, Conversation, Turn
 from index.errors import StoreError
 
-__all__ = ["Conversation", "ConversationStore", "Turn", "new_conversation_id"]
+__all__ = ["Conversation", "SharedDatabase", "Turn", "new_conversation_id"]
 
-log = logging.getLogger("newsbot.conversations")
+log = logging.getLogger("newsbot.database")
 _metadata = sa.MetaData()
 _conversations = sa.Table(
     "conversations", _metadata,
@@ -80,7 +80,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-class ConversationStore:
+class SharedDatabase:
+    """What every worker shares: conversations and their turns (each with its owner), feedback,
+    deliveries already handled (dedupe keys), counters such as the store's version, and the
+    rate-limit buckets."""
+
     def __init__(self, url: str) -> None:
         try:
             self.engine: Engine = sa.create_engine(url)

@@ -1,0 +1,61 @@
+"""The parts a Bot is made of, built once from Settings: the embedder, the chunk store, the
+hybrid retriever, the answerer, the condenser and the shared database. The Bot uses them; the
+surfaces (HTTP routes, Slack, the webhook, MCP) use the Bot."""
+
+from functools import cached_property
+
+from langchain_core.embeddings import Embeddings
+
+from bot.answering import Answerer, ExtractiveStreamer
+from bot.condense import CarrySubject, Condenser
+from bot.database import SharedDatabase
+from bot.extractive import ExtractiveAnswerer
+from bot.retrieval import HybridRetriever
+from bot.settings import Settings
+from index.embeddings import get_embeddings
+from index.store import ChunkStore, make_client
+
+STORE_VERSION = "store_version"  # bumped in the shared database by every write, so other workers notice
+
+
+class Components:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.embeddings: Embeddings = get_embeddings(settings.embedder)
+        token = settings.chroma_token.get_secret_value() if settings.chroma_token else None
+        client = make_client(settings.data_dir / "chroma", settings.chroma_url, token)
+        self.store = ChunkStore(client, self.embeddings, settings.collection, settings.chunk_size,
+                                settings.chunk_overlap)
+        self.retriever = HybridRetriever(self.store, self.embeddings, settings.dense_k, settings.keyword_k,
+                                         settings.rrf_k, vector_cache=settings.query_cache,
+                                         version=lambda: self.database.value(STORE_VERSION),
+                                         cache_bytes=int(settings.cache_mb * 1e6))
+        self.answerer = self._answerer()
+        self.condenser = self._condenser()
+
+    @cached_property
+    def database(self) -> SharedDatabase:
+        """Opened on first use: a Bot that only ingests and answers needs none."""
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return SharedDatabase(self.settings.database_url_resolved())
+
+    def _answerer(self) -> Answerer:
+        match self.settings.answerer:
+            case "llm":
+                from bot.llm import LLMAnswerer
+
+                return LLMAnswerer.from_settings(self.settings)
+            case _:
+                from bot.reader import default_reader
+
+                reader = default_reader(self.settings.embedder)
+                return ExtractiveStreamer(ExtractiveAnswerer(reader, read=self.settings.reader_candidates),
+                                          self.settings.citations)
+
+    def _condenser(self) -> Condenser:
+        if self.settings.llm.provider is None:
+            return CarrySubject(lambda term: self.retriever.keyword_index().idf.get(term))
+        from bot.condense import LLMCondenser
+        from bot.llm import chat_model
+
+        return LLMCondenser(chat_model(self.settings.llm), self.settings.prompts_dir)
