@@ -25,7 +25,7 @@ from bot.models import Answer, CitationsEvent, DeltaEvent, DoneEvent, Filters, T
 from bot.news_retriever import NewsRetriever, passage_of
 from bot.progress import chunk_progress
 from bot.retrieval import Passage
-from bot.settings import Settings
+from bot.settings import MAX_MESSAGE_CHARS, Settings
 from index.articles import Article
 from index.errors import IngestError, StoreError
 from index.loaders import Source, expand_sources, load_sources
@@ -163,11 +163,12 @@ class Bot:
             log.warning("the store version could not be bumped: %s", exc)
 
     # ---- answering -----------------------------------------------------------------------
-    def check_question(self, question: str) -> str:
+    def check_question(self, question: str, limit: int | None = None) -> str:
+        limit = limit or self.settings.max_question_chars
         if not isinstance(question, str) or not question.strip():
             raise AnswerError("the question is empty")
-        if len(question) > self.settings.max_question_chars:
-            raise AnswerError(f"the question is longer than {self.settings.max_question_chars} characters")
+        if len(question) > limit:
+            raise AnswerError(f"the question is longer than {limit} characters")
         if not _valid_unicode(question):
             raise AnswerError("the question is not valid Unicode (it holds a lone surrogate)")
         return question.strip()
@@ -184,7 +185,10 @@ class Bot:
                k: int | None = None) -> list[Passage]:
         """The `k` best passages (default: `passages`, what the answerer reads) by hybrid search."""
         resolved, _ = self._resolve_sources(self._filters(filters))
-        return self.retriever.retrieve(self.check_question(query), k or self.settings.passages, resolved)
+        # The chain's query is a condensed follow-up, a few words longer than the question asked:
+        # the absolute bound applies here, the setting to what people send.
+        query = self.check_question(query, MAX_MESSAGE_CHARS)
+        return self.retriever.retrieve(query, k or self.settings.passages, resolved)
 
     retrieve = search  # the name of earlier releases
 

@@ -96,7 +96,7 @@ def build_mcp(get_bot: Callable[[], Bot]) -> MCPServer:
             return [NewsPassage(article_id=p.article_id, title=str(p.chunk.metadata.get("title", "")),
                                 url=p.chunk.metadata.get("url"), published=p.chunk.metadata.get("published"),
                                 source=p.chunk.metadata.get("source"), text=p.chunk.text, score=round(p.score, 6))
-                    for p in bot.search(query, filters, k=k)]
+                    for p in bot.search(bot.check_question(query), filters, k=k)]
 
         return NewsPassages(passages=await in_thread(search))
 

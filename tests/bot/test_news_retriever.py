@@ -97,3 +97,11 @@ def test_asking_and_streaming_are_both_traced(news_bot: Bot, streamed: bool) -> 
     else:
         news_bot.chain.invoke(question, {"callbacks": [runs]})
     assert {"newsbot", "condense", "retrieve", "answer"} <= set(runs.chains) and runs.retrievals == 1
+
+
+def test_a_follow_up_at_the_length_limit_is_still_retrieved(news_bot: Bot) -> None:
+    news_bot.ask("Who will attend the NATO summit?", conversation_id="long-follow-up")
+    question = "And when does it start?" + " please" * ((news_bot.settings.max_question_chars - 23) // 7)
+    assert news_bot.settings.max_question_chars - 7 < len(question) <= news_bot.settings.max_question_chars
+    answer = news_bot.ask(question, conversation_id="long-follow-up")  # condensed, it grows past the limit
+    assert answer.question is not None and len(answer.question) > news_bot.settings.max_question_chars
