@@ -30,7 +30,7 @@ def main() -> None:
         answerer = bot.answerer.extractive  # type: ignore[attr-defined]
         reading, asking, tokens = [], [], []
         for q in questions:
-            passages = bot.retrieve(q)
+            passages = bot.search(q)
             top = candidates(q, passages)[: answerer.read]
             tokens.append(sum(len(e.ids) - e.attention_mask.count(0) for e in
                               answerer.reader.tokenizer.encode_batch([(q, c.sentence) for c in top])))

@@ -190,8 +190,6 @@ class Bot:
         query = self.check_question(query, MAX_MESSAGE_CHARS)
         return self.retriever.retrieve(query, k or self.settings.passages, resolved)
 
-    retrieve = search  # the name of earlier releases
-
     def as_retriever(self, k: int | None = None, **filters: Any) -> NewsRetriever:
         """A LangChain retriever over this store: `bot.as_retriever(k=4, source=["Reuters"])`."""
         return NewsRetriever(bot=self, k=k or self.settings.passages, filters=self._filters(filters or None))

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from bot.core import Bot
 from bot.models import Citation, Filters
+from bot.schemas import ArticlePage
 from index.errors import NewsbotError
 
 READ_ONLY = ToolAnnotations(readOnlyHint=True, openWorldHint=False)
@@ -41,22 +42,6 @@ class NewsPassage(BaseModel):
 
 class NewsPassages(BaseModel):
     passages: list[NewsPassage]
-
-
-class ArticleSummary(BaseModel):
-    id: str
-    title: str
-    url: str | None = None
-    published: str | None = None
-    source: str | None = None
-    chunks: int
-
-
-class ArticlePage(BaseModel):
-    items: list[ArticleSummary]
-    total: int
-    offset: int
-    limit: int
 
 
 FiltersArg = Annotated[Filters | None, Field(description="restrict to articles: published_after / published_before "
@@ -105,9 +90,7 @@ def build_mcp(get_bot: Callable[[], Bot]) -> MCPServer:
                             limit: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 50) -> ArticlePage:
         """The stored articles, newest first, a page at a time."""
         infos = await in_thread(lambda: get_bot().articles())
-        items = [ArticleSummary(id=i.id, title=i.title, url=i.url, published=i.published, source=i.source,
-                                chunks=i.chunks) for i in infos[offset:offset + limit]]
-        return ArticlePage(items=items, total=len(infos), offset=offset, limit=limit)
+        return ArticlePage(items=infos[offset:offset + limit], total=len(infos), offset=offset, limit=limit)
 
     @server.resource("newsbot://articles/{article_id}", mime_type="application/json",
                      description="One stored article: its metadata and its passages in order")

@@ -2,7 +2,10 @@
 OpenAI-compatible paths, so that each ecosystem's clients read their own shape."""
 
 import json
+from collections.abc import Sequence
 from typing import Any
+
+from starlette.types import Send
 
 OPENAI_PATHS = ("/v1/chat/completions", "/v1/models")
 
@@ -35,3 +38,13 @@ def error_bytes(path: str, status: int, detail: str) -> bytes:
     # ASCII escapes: a detail may echo input holding a lone surrogate, which UTF-8 cannot encode.
     return json.dumps(error_content(path, status, detail), ensure_ascii=True).encode()
 
+
+
+async def send_error(send: Send, path: str, status: int, detail: str,
+                     headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
+    """An error answered by middleware, below FastAPI's exception handlers."""
+    body = error_bytes(path, status, detail)
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            *headers]})
+    await send({"type": "http.response.body", "body": body})

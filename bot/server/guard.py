@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.server.errors import error_bytes
+from bot.server.errors import send_error
 
 SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
                     (b"x-frame-options", b"DENY")]
@@ -50,12 +50,12 @@ class BrowserGuard:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         host = headers.get("host", "")
         if self.allowed_hosts and not host_allowed(host, self.allowed_hosts):
-            await _refuse(send, scope["path"], 400,
-                          "the Host header names a host this server does not serve (NEWSBOT_ALLOWED_HOSTS)")
+            await send_error(send, scope["path"], 400, "the Host header names a host this server does not serve "
+                             "(NEWSBOT_ALLOWED_HOSTS)", SECURITY_HEADERS)
             return
         if scope["method"] not in _SAFE and self._cross_site(headers, host):
-            await _refuse(send, scope["path"], 403, "cross-site requests may not change anything here; call the API "
-                          "from a program, or list the site in NEWSBOT_CORS_ORIGINS")
+            await send_error(send, scope["path"], 403, "cross-site requests may not change anything here; call the "
+                             "API from a program, or list the site in NEWSBOT_CORS_ORIGINS", SECURITY_HEADERS)
             return
 
         async def with_headers(message: Message) -> None:
@@ -74,11 +74,3 @@ class BrowserGuard:
         # Compared by host only: behind a TLS proxy the page is https while we see http.
         # "null" (sandboxed frames, file: pages) is never our own origin.
         return bool(origin) and origin.split("://", 1)[-1] != host.lower()
-
-
-async def _refuse(send: Send, path: str, status: int, detail: str) -> None:
-    body = error_bytes(path, status, detail)
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            *SECURITY_HEADERS]})
-    await send({"type": "http.response.body", "body": body})

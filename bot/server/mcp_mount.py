@@ -4,8 +4,7 @@ limit as /v1. Stateless and answered as JSON: any worker can serve any request, 
 Host and Origin are checked by the BrowserGuard around the whole app (NEWSBOT_ALLOWED_HOSTS,
 NEWSBOT_CORS_ORIGINS), so the SDK's own DNS-rebinding check is off here rather than kept twice."""
 
-import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import HTTPException
@@ -14,6 +13,7 @@ from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.types import Receive, Scope, Send
 
+from bot.server.errors import send_error
 from bot.server.security import KeyCheck, admit
 
 MCP_PATH = "/mcp"
@@ -48,18 +48,13 @@ class MCPEndpoint:
         try:
             admit(self.key_check, headers.get(b"authorization", b"").decode("latin-1") or None)
         except HTTPException as exc:
-            await _send_json(send, exc.status_code, str(exc.detail), exc.headers or {})
+            extra = [(k.lower().encode(), v.encode()) for k, v in (exc.headers or {}).items()]
+            await send_error(send, scope["path"], exc.status_code, str(exc.detail), extra)
             return
         if self._manager is None:
-            await _send_json(send, 503, "the MCP server is not running (the app's lifespan has not started)",
-                             {"Retry-After": "5"})
+            await send_error(send, scope["path"], 503,
+                             "the MCP server is not running (the app's lifespan has not started)",
+                             [(b"retry-after", b"5")])
             return
         await self._manager.handle_request(scope, receive, send)
 
-
-async def _send_json(send: Send, status: int, detail: str, headers: Mapping[str, str]) -> None:
-    body = json.dumps({"detail": detail}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            *((k.lower().encode(), v.encode()) for k, v in headers.items())]})
-    await send({"type": "http.response.body", "body": body})

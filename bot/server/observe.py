@@ -13,7 +13,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.server.errors import error_bytes
+from bot.server.errors import send_error
 from bot.server.metrics import Metrics
 
 log = logging.getLogger("newsbot.http")
@@ -44,14 +44,6 @@ def configure_logging(fmt: str) -> None:
     root.handlers = [handler]
     root.setLevel(logging.INFO)
     root.propagate = False
-
-
-def _json_error(path: str, status: int, detail: str, headers: list[tuple[bytes, bytes]]) -> tuple[Message, Message]:
-    body = error_bytes(path, status, detail)
-    start: Message = {"type": "http.response.start", "status": status,
-                      "headers": [(b"content-type", b"application/json"),
-                                  (b"content-length", str(len(body)).encode()), *headers]}
-    return start, {"type": "http.response.body", "body": body}
 
 
 class Observe:
@@ -90,11 +82,9 @@ class Observe:
             log.exception("unhandled error", extra={"fields": {"request_id": request_id}})
             if started_response:
                 raise
-            start, body = _json_error(scope["path"], 500, f"internal error (request id {request_id})",
-                                      [(REQUEST_ID_HEADER.encode(), request_id.encode())])
             status = 500
-            await send(start)
-            await send(body)
+            await send_error(send, scope["path"], 500, f"internal error (request id {request_id})",
+                             [(REQUEST_ID_HEADER.encode(), request_id.encode())])
         finally:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "unmatched"
@@ -120,10 +110,7 @@ class LimitBody:
         too_big = f"the request body is larger than {self.max_bytes} bytes"
         number = length is not None and length.isdigit() and len(length) <= 18  # bytes: ASCII digits only
         if length is not None and (not number or int(length) > self.max_bytes):
-            start, body = _json_error(scope["path"], 413 if number else 400,
-                                      too_big if number else "bad Content-Length", [])
-            await send(start)
-            await send(body)
+            await send_error(send, scope["path"], 413 if number else 400, too_big if number else "bad Content-Length")
             return
         seen = 0
         started = False
@@ -146,9 +133,7 @@ class LimitBody:
             await self.app(scope, counting_receive, tracking_send)
         except _TooLarge:
             if not started:
-                start, body = _json_error(scope["path"], 413, too_big, [])
-                await send(start)
-                await send(body)
+                await send_error(send, scope["path"], 413, too_big)
 
 
 class _TooLarge(HTTPException):

@@ -2,6 +2,7 @@
 client or chat UI (the `openai` package, Open WebUI, LibreChat) can talk to newsbot unchanged.
 Errors on these paths come in OpenAI's shape (bot.server.errors)."""
 
+import itertools
 import json
 import time
 import uuid
@@ -114,7 +115,7 @@ def _frames(first: StreamItem, rest: Iterator[StreamItem], completion_id: str, c
 
     yield data(chunk(completion_id, created, model, {"role": "assistant", "content": ""}))
     try:
-        for event in _chain(first, rest):
+        for event in itertools.chain([first], rest):
             if isinstance(event, DeltaEvent):
                 yield data(chunk(completion_id, created, model, {"content": event.text}))
             elif isinstance(event, CitationsEvent):
@@ -127,8 +128,3 @@ def _frames(first: StreamItem, rest: Iterator[StreamItem], completion_id: str, c
     except NewsbotError as exc:  # after the 200 has gone: OpenAI's clients raise on an error event
         yield data({"error": {"message": str(exc), "type": "server_error", "param": None, "code": None}})
     yield b"data: [DONE]\n\n"
-
-
-def _chain(first: StreamItem, rest: Iterator[StreamItem]) -> Iterator[StreamItem]:
-    yield first
-    yield from rest
