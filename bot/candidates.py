@@ -30,6 +30,8 @@ _DATE = re.compile(r"\b(19|20)\d\d\b|\b(January|February|March|April|May|June|Ju
                    r"November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
                    r"today|tomorrow|yesterday|next (week|month|year))\b")
 _CAPITALISED = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][a-zA-Z’'.-]+")
+# The opening word is a name when it is spelled as one (NASA, SpaceX) or a capitalised word follows it.
+_FIRST_NAME = re.compile(r"\s*([A-Z][a-z]*[A-Z][\w-]*|[A-Z][\w-]*(?= [A-Z]))")
 _BULLET = re.compile(r"^[•·▪●◦*–—-]+\s*")
 KINDS = ("date", "number", "name")
 
@@ -44,6 +46,7 @@ class Candidate:
     typed: bool = False  # holds something of the asked-for kind the question does not
     first_score: float = 0.0
     terms: set[str] = field(default_factory=set)
+    missing_names: float = 0.0  # weighted share of the question's names its passage lacks (name_gaps)
 
 
 @lru_cache(maxsize=65536)
@@ -56,6 +59,26 @@ def term_weight(term: str) -> float:
 
 def question_weights(question: str) -> dict[str, float]:
     return {t: term_weight(t) for t in set(tokenize(question))}
+
+
+def question_names(question: str) -> dict[str, float]:
+    """The terms of the names the question mentions (capitalised words past its start, dates
+    aside), weighted as `term_weight`: what a passage must mention to be about the same story."""
+    words = [m.group(0).rstrip(".'’") for m in _CAPITALISED.finditer(question)]
+    first = _FIRST_NAME.match(question)  # a question may open with a name: "SpaceX ...", "Elon Musk ..."
+    if first:
+        words.append(first.group(1))
+    names: dict[str, float] = {}
+    for word in words:
+        if not _DATE.fullmatch(word):
+            names.update((t, term_weight(t)) for t in tokenize(word))
+    return names
+
+
+def name_gap(names: dict[str, float], passage_terms: set[str]) -> float:
+    """Weighted share of the question's names absent from a passage (0 when it names nothing)."""
+    total = sum(names.values())
+    return sum(w for t, w in names.items() if t not in passage_terms) / total if total else 0.0
 
 
 def answer_type(question: str) -> str | None:
@@ -95,11 +118,13 @@ def candidates(question: str, passages: Sequence[Passage]) -> list[Candidate]:
     total = sum(weights.values()) or 1.0
     q_terms = set(weights)
     kind = answer_type(question)
+    names = question_names(question)
     seen: set[str] = set()
     found: list[Candidate] = []
     for rank, passage in enumerate(passages):
         title_terms = set(tokenize(str(passage.chunk.metadata.get("title", ""))))
         passage_terms = set(tokenize(passage.chunk.text)) | title_terms
+        gap = name_gap(names, passage_terms)
         for sentence in sentences_of(passage.chunk.text):
             if sentence in seen:  # chunks overlap: keep a sentence once, with its best-ranked passage
                 continue
@@ -111,6 +136,6 @@ def candidates(question: str, passages: Sequence[Passage]) -> list[Candidate]:
             typed = has_type(sentence, kind, question)
             novel = len(terms - q_terms) >= 2
             score = 0.3 * (own + context) + (0.1 if typed else 0.0) + 0.1 / (1 + rank) - (0.0 if novel else 0.3)
-            found.append(Candidate(rank, passage, sentence, own + context, own, typed, score, terms))
+            found.append(Candidate(rank, passage, sentence, own + context, own, typed, score, terms, gap))
     found.sort(key=lambda c: c.first_score, reverse=True)
     return found

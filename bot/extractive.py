@@ -1,19 +1,22 @@
 """The offline answerer: the trained reader scores the first stage's best candidate sentences;
 the answer quotes the one it rates highest (two when two both answer), trimmed of side clauses,
-or declines when none is likely enough. It never writes a word the sources don't contain."""
+or declines when a question-level model, over everything read, finds the question unlikely to be
+answered. It never writes a word the sources don't contain."""
 
 import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from bot.candidates import Candidate, answer_type, candidates, has_type, question_weights, sentences_of
 from bot.reader import Calibration, Reader, Reading, default_reader
 from bot.retrieval import Passage
 from index.keyword import tokenize
 
-__all__ = ["DECLINE", "Extract", "ExtractiveAnswerer", "Pick", "Scored", "features", "scored", "sentences_of",
-           "shorten", "trim"]
+__all__ = ["DECLINE", "Extract", "ExtractiveAnswerer", "Pick", "Scored", "answerability", "confidence", "features",
+           "scored", "sentences_of", "shorten", "trim"]
 
 DECLINE = "The indexed articles don't say."
 READ = 8  # candidates the reader reads per question: about 400 tokens, the latency budget
@@ -25,6 +28,7 @@ class Scored:
     candidate: Candidate
     probability: float  # calibrated: that this sentence answers the question
     span: tuple[int, int] | None = None  # characters of the sentence the reader takes for the answer
+    logit: float = 0.0  # the reader's own score
 
 
 @dataclass
@@ -49,19 +53,58 @@ class Extract:
     confidence: float
 
 
-def features(candidate: Candidate, reading: Reading) -> dict[str, float]:
-    """What the calibration combines: the sentence, its own passage and the question only, never
+def features(question: str, candidate: Candidate, reading: Reading) -> dict[str, float]:
+    """What the calibration combines: the question, the sentence and its own passage only, never
     its rank among the store's other passages, so one article gets the same probability in a
     store of one article or of a hundred thousand. `dense` is the question's embedding
-    similarity to the sentence's passage (used only by calibrations fitted with that embedder)."""
+    similarity to the sentence's passage (used only by calibrations fitted with that embedder);
+    `span_novel` and `span_typed` ask whether the words the reader points at are new to the
+    question and of the asked-for kind."""
+    span = candidate.sentence[reading.span[0]:reading.span[1]] if reading.span else ""
+    span_terms = set(tokenize(span))
+    asked = set(tokenize(question))
     return {"logit": reading.logit, "span_score": reading.span_score, "coverage": candidate.coverage,
             "own_coverage": candidate.own_coverage, "typed": float(candidate.typed),
-            "dense": candidate.passage.dense}
+            "missing_names": candidate.missing_names, "dense": candidate.passage.dense,
+            "span_novel": len(span_terms - asked) / len(span_terms) if span_terms else 0.0,
+            "span_typed": float(has_type(span, answer_type(question), question))}
 
 
-def scored(found: Sequence[Candidate], readings: Sequence[Reading], cal: Calibration) -> list[Scored]:
-    out = [Scored(c, cal.probability(features(c, r)), r.span) for c, r in zip(found, readings, strict=True)]
+def scored(question: str, found: Sequence[Candidate], readings: Sequence[Reading], cal: Calibration) -> list[Scored]:
+    out = [Scored(c, cal.probability(features(question, c, r)), r.span, r.logit)
+           for c, r in zip(found, readings, strict=True)]
     return sorted(out, key=lambda s: s.probability, reverse=True)
+
+
+def _log_odds(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return float(np.log(p / (1 - p)))
+
+
+def answerability(ranked: Sequence[Scored]) -> dict[str, float]:
+    """Question-level evidence, from every sentence read (best first): how likely the best two
+    are, how well the reader and the embedder rate the best of them, and how much of the
+    question (and of its names) the best-matching passages carry. Like `features`, nothing
+    here depends on the rest of the store."""
+    if not ranked:
+        return {}
+    dense = sorted((s.candidate.passage.dense for s in ranked), reverse=True)
+    return {"best": _log_odds(ranked[0].probability),
+            "second": _log_odds(ranked[1].probability if len(ranked) > 1 else 0.0),
+            "max_logit": max(s.logit for s in ranked), "max_dense": dense[0],
+            "top3_dense": float(np.mean(dense[:3])),
+            "best_missing_names": ranked[0].candidate.missing_names,
+            "least_missing_names": min(s.candidate.missing_names for s in ranked),
+            "max_coverage": max(s.candidate.coverage for s in ranked),
+            "best_own_coverage": ranked[0].candidate.own_coverage}
+
+
+def confidence(ranked: Sequence[Scored], cal: Calibration) -> float:
+    """What the decline threshold is compared with: the question-level model where the
+    calibration has one, else the best sentence's probability."""
+    if not ranked:
+        return 0.0
+    return cal.answerable(answerability(ranked)) if cal.answerable_weights else ranked[0].probability
 
 
 class ExtractiveAnswerer:
@@ -73,7 +116,7 @@ class ExtractiveAnswerer:
     def score(self, question: str, passages: Sequence[Passage]) -> list[Scored]:
         """The first stage's top candidates with the calibrated probability that each answers."""
         top = candidates(question, passages)[: self.read]
-        return scored(top, self.reader.read(question, [c.sentence for c in top]), self.reader.calibration)
+        return scored(question, top, self.reader.read(question, [c.sentence for c in top]), self.reader.calibration)
 
     def extract(self, question: str, passages: Sequence[Passage]) -> Extract:
         return self.decide(question, self.score(question, passages))
@@ -85,9 +128,9 @@ class ExtractiveAnswerer:
             if c.passage_rank not in best_per_passage or c.first_score > best_per_passage[c.passage_rank].first_score:
                 best_per_passage[c.passage_rank] = c
         cal = self.reader.calibration
-        confidence = ranked[0].probability if ranked else 0.0
-        if confidence < cal.decline_below:
-            return Extract(False, [], best_per_passage, confidence)
+        sure = confidence(ranked, cal)
+        if not ranked or sure < cal.decline_below:
+            return Extract(False, [], best_per_passage, sure)
         weights = question_weights(question)
         kind = answer_type(question)
 
@@ -104,7 +147,7 @@ class ExtractiveAnswerer:
             if likely and other.candidate.terms - first.candidate.terms and words <= self.max_words:
                 picks.append(Pick(other.candidate, other.probability, text))
                 break
-        return Extract(True, picks, best_per_passage, confidence)
+        return Extract(True, picks, best_per_passage, sure)
 
 
 _CLAUSE_END = re.compile(r"[,;:](?=\s)|\s[—–]\s")

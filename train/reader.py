@@ -19,11 +19,10 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.reader import MAX_TOKENS
+
 if TYPE_CHECKING:
     import torch
-
-MAX_TOKENS = 64  # as bot.reader.MAX_TOKENS
-
 
 def base_model_dir(target: Path) -> Path:
     import all_minilm_l6_v2
@@ -109,6 +108,7 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--head-lr", type=float, default=5e-4)
     parser.add_argument("--span-weight", type=float, default=0.5)
+    parser.add_argument("--max-tokens", type=int, default=MAX_TOKENS, help="tokens per pair (as bot.reader reads)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--seed", type=int, default=1)
@@ -142,7 +142,7 @@ def main() -> None:
     began, running = time.time(), 0.0
     for step, batch in enumerate(plan, 1):
         enc = tokenizer([str(r["q"]) for r in batch], [str(r["s"]) for r in batch], truncation="longest_first",
-                        max_length=MAX_TOKENS, padding=True, return_tensors="pt", return_offsets_mapping=True)
+                        max_length=args.max_tokens, padding=True, return_tensors="pt", return_offsets_mapping=True)
         starts, ends = span_targets(enc, batch)
         labels = torch.tensor([float(r["y"]) for r in batch], device=args.device)  # type: ignore[arg-type]
         logits, start, end = model(enc["input_ids"].to(args.device), enc["attention_mask"].to(args.device),

@@ -18,9 +18,9 @@ def test_dev_set_floors() -> None:
     report = run_eval(DEV / "questions.jsonl", DEV / "articles.jsonl")
     summary = report.summary()
     print(summary)
-    # measured with the trained answer model: 0.934, 0.670, 22 words, 0.629, 0.066
-    assert report.hit_at_k >= 0.92
-    assert report.answer_contains_gold >= 0.63
+    # measured with the trained answer model, question-level declines: 0.879, 0.637, 22 words, 0.800, 0.121
+    assert report.hit_at_k >= 0.86
+    assert report.answer_contains_gold >= 0.62
     assert report.median_answer_words <= 24
-    assert report.refusal_rate_unanswerable >= 0.62
-    assert report.false_refusal_rate <= 0.09
+    assert report.refusal_rate_unanswerable >= 0.77
+    assert report.false_refusal_rate <= 0.14

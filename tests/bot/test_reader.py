@@ -6,7 +6,7 @@ import socket
 import pytest
 
 from bot.candidates import candidates, question_weights, term_weight
-from bot.reader import MODEL_DIR, Reader
+from bot.reader import MODEL_DIR, Calibration, Reader
 from bot.retrieval import Passage
 from index.store import StoredChunk
 
@@ -62,3 +62,56 @@ def test_candidates_are_whole_sentences_once_each_without_bullets() -> None:
     found = candidates("Who did NATO invite?", [passage(text), passage(text, article_id="a2")])
     assert [c.sentence for c in found] == ["NATO has invited Ukraine to the summit."]
     assert found[0].passage_rank == 0
+
+
+def test_a_long_quiz_question_is_read_to_its_end() -> None:
+    """Quiz questions open with a story; what they ask comes last and must not be cut off."""
+    reader = Reader()
+    question = ("The city of Springfield reopened its historic riverside library this week after a renovation "
+                "that lasted almost four years and cost far more than planned. Who designed the new reading room?")
+    sentence = ("The new reading room, with its tall windows facing the river and its long oak tables, was designed "
+                "by the architect Maria Lopez, who grew up a few streets away from the library.")
+    encoding = reader.tokenizer.encode(question, sentence)
+    asked = [t for t, seq in zip(encoding.tokens, encoding.sequence_ids, strict=True) if seq == 0]
+    assert asked[-6:] == ["designed", "the", "new", "reading", "room", "?"]
+    assert encoding.tokens[-3:] == ["library", ".", "[SEP]"]
+
+
+def replace_calibration(reader: Reader, calibration: Calibration) -> Reader:
+    copy = Reader.__new__(Reader)
+    copy.__dict__.update(reader.__dict__, calibration=calibration)
+    return copy
+
+
+def test_the_decline_is_a_question_level_decision() -> None:
+    """With a question-level model in the calibration, a question is declined on the whole set of
+    sentences read, even when its best sentence alone would pass the threshold."""
+    from dataclasses import replace
+
+    from bot.extractive import ExtractiveAnswerer, Scored, answerability, confidence
+
+    reader = Reader()
+    answerer = ExtractiveAnswerer(reader)
+    question = "Who won the city council election?"
+    found = candidates(question, [passage("Maria Lopez won the city council election with 54 percent of the vote.")])
+    ranked = [Scored(found[0], 0.9, None, 2.0)]
+    evidence = answerability(ranked)
+    assert evidence["best"] > 2 and evidence["max_logit"] == 2.0 and evidence["best_missing_names"] == 0.0
+    plain = replace(reader.calibration, answerable_weights={}, decline_below=0.5)
+    doubtful = replace(plain, answerable_weights={"max_logit": -1.0}, answerable_bias=0.0)
+    assert confidence(ranked, plain) == 0.9 and confidence(ranked, doubtful) < 0.5
+    answerer.reader = replace_calibration(reader, plain)
+    assert answerer.decide(question, ranked).answerable
+    answerer.reader = replace_calibration(reader, doubtful)
+    assert not answerer.decide(question, ranked).answerable
+
+
+def test_names_the_question_asks_about_are_looked_for_in_the_passage() -> None:
+    from bot.candidates import name_gap, question_names
+
+    names = question_names("Spirit Airlines shareholders approved a merger with which company on Monday?")
+    assert set(names) == {"spirit", "airline"}  # the opening name counts, the weekday does not
+    assert question_names("Which company did they merge with?") == {}
+    assert name_gap(names, {"spirit", "airline", "merger"}) == 0.0
+    assert name_gap(names, {"merger"}) == 1.0
+    assert 0.0 < name_gap(names, {"airline"}) < 1.0

@@ -45,14 +45,14 @@ KNOWN_GAPS: dict[tuple[str, str], str] = {
     **{(q, store): "the Istanbul sentence is ranked first but under the decline threshold"
        for q in ("What did the talks in Istanbul produce?", "What came out of the negotiations in Istanbul?",
                  "Did the Istanbul talks bring a ceasefire?")
-       for store in ("file", "json", "among_dev")},
+       for store in ("file", "json", "among_dev")
+       if (q, store) != ("What did the talks in Istanbul produce?", "among_dev")},
     ("What are the dates of the summit?", "among_dev"): "another article's summit sentence outranks the seed's",
     **{(q, "among_dev"): "another article's sentence outranks the seed's"
        for q in ("Where will the summit take place?", "What does Russia demand?",
                  "What conditions does Russia maintain?")},
     **{(q, "among_dev"): "a dev-set sentence passes the decline threshold"
-       for q in ("What is the capital of Australia?", "What is the boiling point of water in Fahrenheit?",
-                 "Who wrote Pride and Prejudice?", "How many moons does Jupiter have?")},
+       for q in ("What is the capital of Australia?", "What is the boiling point of water in Fahrenheit?")},
 }
 
 
