@@ -88,7 +88,8 @@ def answerability(ranked: Sequence[Scored]) -> dict[str, float]:
     here depends on the rest of the store."""
     if not ranked:
         return {}
-    dense = sorted((s.candidate.passage.dense for s in ranked), reverse=True)
+    by_passage = {s.candidate.passage_rank: s.candidate.passage.dense for s in ranked}
+    dense = sorted(by_passage.values(), reverse=True)
     return {"best": _log_odds(ranked[0].probability),
             "second": _log_odds(ranked[1].probability if len(ranked) > 1 else 0.0),
             "max_logit": max(s.logit for s in ranked), "max_dense": dense[0],

