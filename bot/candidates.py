@@ -46,7 +46,7 @@ class Candidate:
     typed: bool = False  # holds something of the asked-for kind the question does not
     first_score: float = 0.0
     terms: set[str] = field(default_factory=set)
-    missing_names: float = 0.0  # weighted share of the question's names its passage lacks (name_gaps)
+    missing_names: float = 0.0  # weighted share of the question's names its passage lacks (name_gap)
 
 
 @lru_cache(maxsize=65536)

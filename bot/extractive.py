@@ -53,26 +53,18 @@ class Extract:
     confidence: float
 
 
-def features(question: str, candidate: Candidate, reading: Reading) -> dict[str, float]:
-    """What the calibration combines: the question, the sentence and its own passage only, never
+def features(candidate: Candidate, reading: Reading) -> dict[str, float]:
+    """What the calibration combines: the sentence, its own passage and the question only, never
     its rank among the store's other passages, so one article gets the same probability in a
     store of one article or of a hundred thousand. `dense` is the question's embedding
-    similarity to the sentence's passage (used only by calibrations fitted with that embedder);
-    `span_novel` and `span_typed` ask whether the words the reader points at are new to the
-    question and of the asked-for kind."""
-    span = candidate.sentence[reading.span[0]:reading.span[1]] if reading.span else ""
-    span_terms = set(tokenize(span))
-    asked = set(tokenize(question))
+    similarity to the sentence's passage (used only by calibrations fitted with that embedder)."""
     return {"logit": reading.logit, "span_score": reading.span_score, "coverage": candidate.coverage,
             "own_coverage": candidate.own_coverage, "typed": float(candidate.typed),
-            "missing_names": candidate.missing_names, "dense": candidate.passage.dense,
-            "span_novel": len(span_terms - asked) / len(span_terms) if span_terms else 0.0,
-            "span_typed": float(has_type(span, answer_type(question), question))}
+            "dense": candidate.passage.dense}
 
 
-def scored(question: str, found: Sequence[Candidate], readings: Sequence[Reading], cal: Calibration) -> list[Scored]:
-    out = [Scored(c, cal.probability(features(question, c, r)), r.span, r.logit)
-           for c, r in zip(found, readings, strict=True)]
+def scored(found: Sequence[Candidate], readings: Sequence[Reading], cal: Calibration) -> list[Scored]:
+    out = [Scored(c, cal.probability(features(c, r)), r.span, r.logit) for c, r in zip(found, readings, strict=True)]
     return sorted(out, key=lambda s: s.probability, reverse=True)
 
 
@@ -117,7 +109,7 @@ class ExtractiveAnswerer:
     def score(self, question: str, passages: Sequence[Passage]) -> list[Scored]:
         """The first stage's top candidates with the calibrated probability that each answers."""
         top = candidates(question, passages)[: self.read]
-        return scored(question, top, self.reader.read(question, [c.sentence for c in top]), self.reader.calibration)
+        return scored(top, self.reader.read(question, [c.sentence for c in top]), self.reader.calibration)
 
     def extract(self, question: str, passages: Sequence[Passage]) -> Extract:
         return self.decide(question, self.score(question, passages))

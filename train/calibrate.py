@@ -142,7 +142,7 @@ def matrix(cases: list[Case], names: tuple[str, ...]) -> tuple[np.ndarray, np.nd
     rows, ys = [], []
     for case in cases:
         for c, r, y in zip(case.cands, case.readings, case.labels, strict=True):
-            f = features(case.question, c, r)
+            f = features(c, r)
             rows.append([f[k] for k in names])
             ys.append(float(y))
     return np.array(rows, dtype=np.float64), np.array(ys, dtype=np.float64)
@@ -180,7 +180,7 @@ def fit_answerability(cases: list[Case], cal: Calibration, names: tuple[str, ...
     for case in cases:
         answerable = any(case.labels)
         if (case.scenario == "store") == answerable and case.scenario in ("store", "out_of_corpus"):
-            evidence = answerability(scored(case.question, case.cands, case.readings, cal))
+            evidence = answerability(scored(case.cands, case.readings, cal))
             if evidence:
                 rows.append([evidence[k] for k in names])
                 ys.append(float(case.scenario == "store"))
@@ -190,7 +190,7 @@ def fit_answerability(cases: list[Case], cal: Calibration, names: tuple[str, ...
 
 def answer_text(answerer: ExtractiveAnswerer, case: Case, cal: Calibration) -> tuple[bool, str, float]:
     answerer.reader.calibration = cal
-    extract = answerer.decide(case.question, scored(case.question, case.cands, case.readings, cal))
+    extract = answerer.decide(case.question, scored(case.cands, case.readings, cal))
     text = " ".join(cite_in(p.text, 1) for p in extract.picks)
     return extract.answerable, text, extract.confidence
 
