@@ -22,6 +22,8 @@ from pathlib import Path
 
 import httpx
 
+from bot.evaluation import machine
+
 REPO = Path(__file__).resolve().parents[1]
 QUESTION = "What is the spending target?"
 PHASES = """
@@ -92,7 +94,8 @@ def main() -> None:
         phases = subprocess.run([sys.executable, "-c", f"DATA = {data!r}\n{PHASES}"], check=True,
                                 capture_output=True, text=True).stdout
     print(json.dumps({"cold_ask_s": summary(walls), "cold_ask_through_server_s": summary(remote),
-                      "phases_s": {k: round(v, 2) for k, v in json.loads(phases).items()}}, indent=2))
+                      "phases_s": {k: round(v, 2) for k, v in json.loads(phases).items()}, "machine": machine()},
+                     indent=2))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from bot import Bot
-from bot.evaluation import percentile, read_jsonl
+from bot.evaluation import machine, percentile, read_jsonl
 from index import get_embeddings
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "dev_news_qa"
@@ -73,6 +73,7 @@ def main() -> None:
         "tutorial_search_p50_ms": round(statistics.median(base_lat), 1),
         "tutorial_search_p95_ms": round(percentile(base_lat, 0.95), 1),
         "ask_p50_ratio": round(statistics.median(ours_lat) / statistics.median(base_lat), 2),
+        "machine": machine(),
     }
     print(json.dumps(result, indent=2))
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 
 from bot import Bot
-from bot.evaluation import percentile, read_jsonl
+from bot.evaluation import machine, percentile, read_jsonl
 
 REPO = Path(__file__).resolve().parents[1]
 DEV = REPO.parent / "shared" / "data" / "dev_news_qa"
@@ -125,7 +125,7 @@ def scaling(workers: list[int], clients: int, seconds: float, port: int, questio
                     server.wait(30)
             rows.append(row)
             print(json.dumps(row), file=sys.stderr, flush=True)
-    print(json.dumps({"clients": clients, "seconds": seconds, "cores": os.cpu_count(), "scaling": rows}, indent=2))
+    print(json.dumps({"clients": clients, "seconds": seconds, "machine": machine(), "scaling": rows}, indent=2))
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bot import Bot
 from bot.candidates import candidates
-from bot.evaluation import percentile, read_jsonl
+from bot.evaluation import machine, percentile, read_jsonl
 from bot.reader import MODEL_DIR
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "dev_news_qa"
@@ -46,7 +46,7 @@ def main() -> None:
         "tokens_read_p50": percentile([float(t) for t in tokens], 0.5),
         "reading_ms_p50": round(percentile(reading, 0.5), 1), "reading_ms_p95": round(percentile(reading, 0.95), 1),
         "warm_ask_ms_p50": round(percentile(asking, 0.5), 1), "warm_ask_ms_p95": round(percentile(asking, 0.95), 1),
-        "model_mb": round(model.stat().st_size / 1e6, 1),
+        "model_mb": round(model.stat().st_size / 1e6, 1), "machine": machine(),
     }, indent=2))
 
 
