@@ -75,10 +75,16 @@ def question_names(question: str) -> dict[str, float]:
     return names
 
 
-def name_gap(names: dict[str, float], passage_terms: set[str]) -> float:
+def passage_terms(passage: Passage) -> tuple[set[str], set[str]]:
+    """The terms of a passage's text and title together, and of its title alone."""
+    title = set(tokenize(str(passage.chunk.metadata.get("title", ""))))
+    return set(tokenize(passage.chunk.text)) | title, title
+
+
+def name_gap(names: dict[str, float], terms: set[str]) -> float:
     """Weighted share of the question's names absent from a passage (0 when it names nothing)."""
     total = sum(names.values())
-    return sum(w for t, w in names.items() if t not in passage_terms) / total if total else 0.0
+    return sum(w for t, w in names.items() if t not in terms) / total if total else 0.0
 
 
 def answer_type(question: str) -> str | None:
@@ -122,9 +128,8 @@ def candidates(question: str, passages: Sequence[Passage]) -> list[Candidate]:
     seen: set[str] = set()
     found: list[Candidate] = []
     for rank, passage in enumerate(passages):
-        title_terms = set(tokenize(str(passage.chunk.metadata.get("title", ""))))
-        passage_terms = set(tokenize(passage.chunk.text)) | title_terms
-        gap = name_gap(names, passage_terms)
+        in_passage, title_terms = passage_terms(passage)
+        gap = name_gap(names, in_passage)
         for sentence in sentences_of(passage.chunk.text):
             if sentence in seen:  # chunks overlap: keep a sentence once, with its best-ranked passage
                 continue
@@ -132,7 +137,7 @@ def candidates(question: str, passages: Sequence[Passage]) -> list[Candidate]:
             terms = set(tokenize(sentence))
             own = sum(w for t, w in weights.items() if t in terms) / total
             context = sum(w * (0.6 if t in title_terms else 0.25) for t, w in weights.items()
-                          if t not in terms and t in passage_terms) / total
+                          if t not in terms and t in in_passage) / total
             typed = has_type(sentence, kind, question)
             novel = len(terms - q_terms) >= 2
             score = 0.3 * (own + context) + (0.1 if typed else 0.0) + 0.1 / (1 + rank) - (0.0 if novel else 0.3)

@@ -78,15 +78,13 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 def machine() -> dict[str, Any]:
     """What the benchmarks ran on: latency figures moved threefold between two machines of the
     same size with the same code, so every benchmark prints this beside its numbers."""
+    import contextlib
     import os
     import platform
 
     cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            cpu = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), cpu)
-    except OSError:
-        pass
+    with contextlib.suppress(OSError), open("/proc/cpuinfo", encoding="utf-8") as info:  # Linux only
+        cpu = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), cpu)
     return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version()}
 
 

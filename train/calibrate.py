@@ -24,12 +24,12 @@ from pathlib import Path
 import numpy as np
 
 from bot.answering import cite_in
-from bot.candidates import Candidate, candidates, name_gap, question_names
+from bot.candidates import Candidate, candidates, name_gap, passage_terms, question_names
 from bot.evaluation import contains
 from bot.extractive import READ, ExtractiveAnswerer, answerability, features, scored
 from bot.reader import MAX_TOKENS, Calibration, Reader, Reading
 from bot.retrieval import Passage
-from index.keyword import KeywordIndex, tokenize
+from index.keyword import KeywordIndex
 from train.data import PASSAGES, NewsQuestion, chunks_of, news_articles, news_questions, split_weeks
 
 # Per embedder: (sentence features, question-level features) sets tried; without the embedder (any
@@ -106,8 +106,7 @@ def refresh(cases: list[Case]) -> list[Case]:
     for case in cases:
         names = question_names(case.question)
         for c in case.cands:
-            title = str(c.passage.chunk.metadata.get("title", ""))
-            c.missing_names = name_gap(names, set(tokenize(c.passage.chunk.text)) | set(tokenize(title)))
+            c.missing_names = name_gap(names, passage_terms(c.passage)[0])
     return cases
 
 
