@@ -81,6 +81,7 @@ train: setup
 	$(BIN)/python -m train.pairs --out $(TRAIN_DIR)/pairs.jsonl
 	$(BIN)/python -m train.reader --pairs $(TRAIN_DIR)/pairs.jsonl --out $(TRAIN_DIR)/reader
 	$(BIN)/python -m train.calibrate --model $(TRAIN_DIR)/reader
+	$(BIN)/python -m train.calibrate --model $(TRAIN_DIR)/reader --embedder minilm
 	cp $(TRAIN_DIR)/reader/reader.int8.onnx $(TRAIN_DIR)/reader/tokenizer.json $(TRAIN_DIR)/reader/calibration.json bot/answer_model/
 
 clean:

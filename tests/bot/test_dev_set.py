@@ -18,9 +18,10 @@ def test_dev_set_floors() -> None:
     report = run_eval(DEV / "questions.jsonl", DEV / "articles.jsonl")
     summary = report.summary()
     print(summary)
-    # measured with the trained answer model, question-level declines: 0.879, 0.637, 22 words, 0.800, 0.121
+    # measured with the trained answer model, calibrated on the fused, one-source hold-out:
+    # 0.868, 0.659, 23 words, 0.857, 0.132 (floors about two questions below)
     assert report.hit_at_k >= 0.86
-    assert report.answer_contains_gold >= 0.62
+    assert report.answer_contains_gold >= 0.63
     assert report.median_answer_words <= 24
-    assert report.refusal_rate_unanswerable >= 0.77
+    assert report.refusal_rate_unanswerable >= 0.80
     assert report.false_refusal_rate <= 0.14
