@@ -16,10 +16,11 @@ from bot.retrieval import Passage
 from index.keyword import tokenize
 
 __all__ = ["DECLINE", "Extract", "ExtractiveAnswerer", "Pick", "Scored", "answerability", "confidence", "features",
-           "scored", "sentences_of", "shorten", "trim"]
+           "scored", "select", "sentences_of", "shorten", "trim"]
 
 DECLINE = "The indexed articles don't say."
 READ = 8  # candidates the reader reads per question: about 400 tokens, the latency budget
+POOL = 16  # first-stage candidates the sentence encoder looks at to choose those READ
 _TRAILING_CLAUSE = re.compile(r",\s+(?=(?:\w+ing|which|while|although|though|whereas|a timeline|according to)\b)")
 
 
@@ -29,6 +30,7 @@ class Scored:
     probability: float  # calibrated: that this sentence answers the question
     span: tuple[int, int] | None = None  # characters of the sentence the reader takes for the answer
     logit: float = 0.0  # the reader's own score
+    similarity: float = 0.0  # the sentence encoder's cosine with the question
 
 
 @dataclass
@@ -57,15 +59,25 @@ def features(candidate: Candidate, reading: Reading) -> dict[str, float]:
     """What the calibration combines: the sentence, its own passage and the question only, never
     its rank among the store's other passages, so one article gets the same probability in a
     store of one article or of a hundred thousand. `dense` is the question's embedding
-    similarity to the sentence's passage (used only by calibrations fitted with that embedder)."""
+    similarity to the sentence's passage (used only by calibrations fitted with that embedder);
+    `similarity` the question's to the sentence itself (all-MiniLM-L6-v2, whatever the embedder)."""
     return {"logit": reading.logit, "span_score": reading.span_score, "coverage": candidate.coverage,
             "own_coverage": candidate.own_coverage, "typed": float(candidate.typed),
-            "dense": candidate.passage.dense}
+            "dense": candidate.passage.dense, "similarity": reading.similarity}
 
 
 def scored(found: Sequence[Candidate], readings: Sequence[Reading], cal: Calibration) -> list[Scored]:
-    out = [Scored(c, cal.probability(features(c, r)), r.span, r.logit) for c, r in zip(found, readings, strict=True)]
+    out = [Scored(c, cal.probability(features(c, r)), r.span, r.logit, r.similarity)
+           for c, r in zip(found, readings, strict=True)]
     return sorted(out, key=lambda s: s.probability, reverse=True)
+
+
+def select(first_scores: Sequence[float], similarity: Sequence[float] | np.ndarray, weight: float, read: int
+           ) -> list[int]:
+    """The candidates the cross-encoder reads: best by first-stage score plus `weight` times the
+    sentence encoder's similarity (ties keep the first stage's order)."""
+    key = np.asarray(first_scores, dtype=np.float64) + weight * np.asarray(similarity, dtype=np.float64)
+    return [int(i) for i in np.argsort(-key, kind="stable")[:read]]
 
 
 def _log_odds(p: float) -> float:
@@ -86,6 +98,7 @@ def answerability(ranked: Sequence[Scored]) -> dict[str, float]:
             "second": _log_odds(ranked[1].probability if len(ranked) > 1 else 0.0),
             "max_logit": max(s.logit for s in ranked), "max_dense": dense[0],
             "top3_dense": float(np.mean(dense[:3])),
+            "max_similarity": max(s.similarity for s in ranked), "best_similarity": ranked[0].similarity,
             "best_missing_names": ranked[0].candidate.missing_names,
             "least_missing_names": min(s.candidate.missing_names for s in ranked),
             "max_coverage": max(s.candidate.coverage for s in ranked),
@@ -108,8 +121,12 @@ class ExtractiveAnswerer:
 
     def score(self, question: str, passages: Sequence[Passage]) -> list[Scored]:
         """The first stage's top candidates with the calibrated probability that each answers."""
-        top = candidates(question, passages)[: self.read]
-        return scored(top, self.reader.read(question, [c.sentence for c in top]), self.reader.calibration)
+        pool = candidates(question, passages)[: max(POOL, self.read)]
+        cal = self.reader.calibration
+        similarity = self.reader.similarities(question, [c.sentence for c in pool]) if pool else np.zeros(0)
+        chosen = select([c.first_score for c in pool], similarity, cal.select_similarity, self.read)
+        readings = self.reader.read(question, [pool[i].sentence for i in chosen], [similarity[i] for i in chosen])
+        return scored([pool[i] for i in chosen], readings, cal)
 
     def extract(self, question: str, passages: Sequence[Passage]) -> Extract:
         return self.decide(question, self.score(question, passages))

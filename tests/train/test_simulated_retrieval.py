@@ -44,13 +44,12 @@ def test_simulated_retrieval_matches_the_runtime(news_bot: Bot, depth: int) -> N
         assert [p.keyword for p in got] == pytest.approx([p.keyword for p in expected], abs=1e-4)
 
 
-def test_a_mask_restricts_both_rankings(news_bot: Bot) -> None:
+def test_an_article_filter_restricts_both_rankings(news_bot: Bot) -> None:
     chunks = news_bot.store.all_chunks()
     stored = news_bot.store.vectors([c.id for c in chunks])
     simulated = SimulatedRetriever(chunks, np.array([stored[c.id] for c in chunks], dtype=np.float32))
-    keep = {c.id for c in chunks[::2]}
-    mask = np.array([c.id in keep for c in chunks])
+    keep = {c.article_id for c in chunks[::2]}
     question = "What is the spending target?"
-    got = simulated.retrieve(question, simulated.similarities(news_bot.embeddings.embed_query(question)), mask,
-                             lambda c: c.id in keep)
-    assert got and {p.chunk.id for p in got} <= keep
+    got = simulated.retrieve(question, simulated.similarities(news_bot.embeddings.embed_query(question)),
+                             lambda a: a in keep)
+    assert got and {p.chunk.article_id for p in got} <= keep
