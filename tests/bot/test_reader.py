@@ -121,16 +121,26 @@ def test_each_embedder_gets_the_calibration_fitted_with_its_own_similarity() -> 
     assert "dense" not in other.weights and "max_dense" not in other.answerable_weights
 
 
-def test_each_reading_carries_the_sentence_encoders_similarity() -> None:
-    """The question-level decline leans on how close the best sentence is to the question as a
-    general-purpose sentence encoder sees it: on topic is close, off topic is not, whatever the
-    other sentences read with it."""
+def test_the_sentence_encoders_similarity_is_carried_only_where_a_calibration_uses_it() -> None:
+    """all-MiniLM-L6-v2's question-sentence cosine (an option of train.calibrate --similarity): on
+    topic is close, off topic is not, whatever else is embedded with it; the shipped calibration
+    does not use it, so the answerer never loads the encoder."""
+    from dataclasses import replace
+
+    from bot.extractive import select
+
     reader = Reader()
     question = "Where will the NATO summit be held?"
     sentences = ["The alliance's leaders meet in The Hague for the summit in June.",
                  "A recipe for banana bread needs three ripe bananas."]
-    readings = reader.read(question, sentences)
-    assert readings[0].similarity > readings[1].similarity + 0.3
-    assert -1.0 <= readings[1].similarity <= readings[0].similarity <= 1.0
-    alone = reader.read(question, sentences[:1])[0].similarity
-    assert abs(alone - readings[0].similarity) < 1e-4
+    similarity = reader.similarities(question, sentences)
+    assert similarity[0] > similarity[1] + 0.3 and -1.0 <= similarity[1] <= similarity[0] <= 1.0
+    assert abs(reader.similarities(question, sentences[:1])[0] - similarity[0]) < 1e-4
+    readings = reader.read(question, sentences, similarity)
+    assert [r.similarity for r in readings] == pytest.approx(similarity.tolist())
+    assert [r.similarity for r in reader.read(question, sentences)] == [0.0, 0.0]
+    assert not Reader().calibration.uses_similarity
+    assert replace(reader.calibration, select_similarity=0.5).uses_similarity
+    # which candidates are read: the first stage's order, unless the similarity weighs in
+    assert select([0.3, 0.2, 0.1], [0.0, 0.05, 0.9], 0.0, 2) == [0, 1]
+    assert select([0.3, 0.2, 0.1], [0.0, 0.05, 0.9], 1.0, 2) == [2, 0]
