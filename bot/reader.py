@@ -137,8 +137,7 @@ class Reader:
         cross-encoder's reading, which learned from our few thousand weakly labelled ones."""
         if self._encoder is None:
             self._encoder = sentence_encoder()
-        vectors = np.asarray(self._encoder.embed_documents([question, *sentences]), dtype=np.float32)
-        return np.asarray(vectors[1:] @ vectors[0], dtype=np.float32)
+        return similarity_to(self._encoder, question, sentences)
 
     def _run(self, e: Encoding) -> list[np.ndarray]:
         feed = {"input_ids": np.array([e.ids], dtype=np.int64),
@@ -159,6 +158,31 @@ def _span(encoding: Encoding, start: np.ndarray, end: np.ndarray, max_tokens: in
     pair[(gap < 0) | (gap >= max_tokens)] = -np.inf
     i, j = np.unravel_index(int(np.argmax(pair)), pair.shape)
     return (encoding.offsets[int(inside[i])][0], encoding.offsets[int(inside[j])][1]), float(pair[i, j])
+
+
+# A bi-encoder's cosine dilutes over a long sentence that carries several facts, so a sentence is
+# also compared by its overlapping runs of words, and its best run counts.
+WINDOW_WORDS, WINDOW_STRIDE = 12, 6
+
+
+def windows(sentence: str, size: int = WINDOW_WORDS, stride: int = WINDOW_STRIDE) -> list[str]:
+    words = sentence.split()
+    if len(words) <= size:
+        return [sentence]
+    return [sentence, *(" ".join(words[i : i + size]) for i in range(0, len(words) - size + stride, stride))]
+
+
+def similarity_to(encoder: Embeddings, question: str, sentences: Sequence[str]) -> np.ndarray:
+    """Each sentence's best cosine with the question, over the sentence and its `windows`."""
+    texts, owner = [question], []
+    for i, sentence in enumerate(sentences):
+        pieces = windows(sentence)
+        texts += pieces
+        owner += [i] * len(pieces)
+    vectors = np.asarray(encoder.embed_documents(texts), dtype=np.float32)
+    best = np.full(len(sentences), -1.0, dtype=np.float32)
+    np.maximum.at(best, np.array(owner, dtype=np.int64), vectors[1:] @ vectors[0])
+    return best
 
 
 def sentence_encoder() -> Embeddings:

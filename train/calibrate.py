@@ -31,7 +31,7 @@ from bot.answering import cite_in
 from bot.candidates import Candidate, candidates, name_gap, passage_terms, question_names
 from bot.evaluation import contains
 from bot.extractive import POOL, READ, ExtractiveAnswerer, answerability, features, scored, select
-from bot.reader import MAX_TOKENS, Calibration, Reader, Reading
+from bot.reader import MAX_TOKENS, Calibration, Reader, Reading, similarity_to
 from bot.retrieval import Passage, fuse
 from bot.settings import Settings
 from index.keyword import KeywordIndex
@@ -227,9 +227,9 @@ def with_similarity(cases: list[Case]) -> list[Case]:
         return cases
     encoder = get_embeddings("minilm")
     for n, case in enumerate(missing):
-        vectors = np.asarray(encoder.embed_documents([case.question, *(t.sentence for t in case.cands)]))
-        case.readings = [dataclasses.replace(r, similarity=float(v @ vectors[0]))
-                         for r, v in zip(case.readings, vectors[1:], strict=True)]
+        similarity = similarity_to(encoder, case.question, [t.sentence for t in case.cands])
+        case.readings = [dataclasses.replace(r, similarity=float(c))
+                         for r, c in zip(case.readings, similarity, strict=True)]
         if n % 500 == 0:
             print(json.dumps({"similarity": n, "of": len(missing)}), flush=True)
     return cases
