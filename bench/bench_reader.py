@@ -3,9 +3,9 @@ Prints numbers; asserts nothing.
 
     .venv/bin/python bench/bench_reader.py
 
-reading step = first-stage candidates + the sentence encoder over the best 16 of them + the
-reader over the 8 chosen + the decision, for passages already retrieved; warm ask = Bot.ask with
-the answer and vector caches off (embed, retrieve, read, answer).
+reading step = first-stage candidates + the reader over them + the decision, for passages
+already retrieved; warm ask = Bot.ask with the answer and vector caches off (embed, retrieve,
+read, answer).
 """
 
 import json
@@ -16,7 +16,6 @@ from pathlib import Path
 from bot import Bot
 from bot.candidates import candidates
 from bot.evaluation import machine, percentile, read_jsonl
-from bot.extractive import POOL
 from bot.reader import MODEL_DIR
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "dev_news_qa"
@@ -29,14 +28,12 @@ def main() -> None:
         bot.ingest([DEV / "articles.jsonl"])
         bot.ask("warm up")
         answerer = bot.answerer.extractive  # type: ignore[attr-defined]
-        reading, asking, tokens, encoded = [], [], [], []
+        reading, asking, tokens = [], [], []
         for q in questions:
             passages = bot.search(q)
-            found = candidates(q, passages)
+            top = candidates(q, passages)[: answerer.read]
             tokens.append(sum(len(e.ids) - e.attention_mask.count(0) for e in
-                              answerer.reader.tokenizer.encode_batch([(q, c.sentence) for c in found[:answerer.read]])))
-            encoded.append(sum(len(e.ids) - e.attention_mask.count(0) for e in
-                               answerer.reader.tokenizer.encode_batch([q, *(c.sentence for c in found[:POOL])])))
+                              answerer.reader.tokenizer.encode_batch([(q, c.sentence) for c in top])))
             t = time.perf_counter()
             answerer.extract(q, passages)
             reading.append((time.perf_counter() - t) * 1000)
@@ -47,7 +44,6 @@ def main() -> None:
     print(json.dumps({
         "questions": len(questions),
         "tokens_read_p50": percentile([float(t) for t in tokens], 0.5),
-        "tokens_encoded_p50": percentile([float(t) for t in encoded], 0.5),
         "reading_ms_p50": round(percentile(reading, 0.5), 1), "reading_ms_p95": round(percentile(reading, 0.95), 1),
         "warm_ask_ms_p50": round(percentile(asking, 0.5), 1), "warm_ask_ms_p95": round(percentile(asking, 0.95), 1),
         "model_mb": round(model.stat().st_size / 1e6, 1), "machine": machine(),

