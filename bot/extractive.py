@@ -122,11 +122,13 @@ class ExtractiveAnswerer:
     def score(self, question: str, passages: Sequence[Passage]) -> list[Scored]:
         """The first stage's top candidates with the calibrated probability that each answers."""
         cal = self.reader.calibration
-        pool = candidates(question, passages)[: max(POOL, self.read) if cal.uses_similarity else self.read]
-        if cal.uses_similarity and pool:
-            similarity = self.reader.similarities(question, [c.sentence for c in pool])
-        else:
-            similarity = np.zeros(len(pool), dtype=np.float32)
+        if not cal.uses_similarity:  # the shipped calibration: the first stage alone chooses
+            top = candidates(question, passages)[: self.read]
+            return scored(top, self.reader.read(question, [c.sentence for c in top]), cal)
+        pool = candidates(question, passages)[: max(POOL, self.read)]
+        if not pool:
+            return []
+        similarity = self.reader.similarities(question, [c.sentence for c in pool])
         chosen = select([c.first_score for c in pool], similarity, cal.select_similarity, self.read)
         readings = self.reader.read(question, [pool[i].sentence for i in chosen], [similarity[i] for i in chosen])
         return scored([pool[i] for i in chosen], readings, cal)

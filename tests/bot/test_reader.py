@@ -141,12 +141,12 @@ def test_the_sentence_encoders_similarity_is_carried_only_where_a_calibration_us
     assert [r.similarity for r in readings] == pytest.approx(similarity.tolist())
     assert [r.similarity for r in reader.read(question, sentences)] == [0.0, 0.0]
     # a long sentence is also compared by its runs of words, and its best run counts
-    from bot.reader import windows
+    from bot.reader import sentence_encoder, windows
 
     long = ("Secretary General Mark Rutte has proposed a phased target of 3.5 percent of GDP on direct military "
             "spending plus 1.5 percent on broader outlays by 2032.")
     assert windows(long)[0] == long and len(windows(long)) == 5 and all(len(w.split()) <= 12 for w in windows(long)[1:])
-    whole = np.asarray(reader._encoder.embed_documents(["Who is NATO's secretary general?", long]))  # type: ignore[union-attr]
+    whole = np.asarray(sentence_encoder().embed_documents(["Who is NATO's secretary general?", long]))
     assert reader.similarities("Who is NATO's secretary general?", [long])[0] > float(whole[0] @ whole[1]) + 0.01
     assert not Reader().calibration.uses_similarity
     assert replace(reader.calibration, select_similarity=0.5).uses_similarity
