@@ -57,21 +57,22 @@ def main() -> None:
         negatives = [c for c, y in found if not y]
         if positives:
             counts["news_q_pos"] += 1
-            rows += [{"q": q.question, "s": c.sentence, "y": 1, "src": "news", "a": answer_in(c.sentence, q.answers)}
-                     for c in positives[: args.max_pos]]
-            rows += [{"q": q.question, "s": c.sentence, "y": 0, "src": "news"} for c in negatives[: args.max_neg]]
+            rows += [{"q": q.question, "s": c.sentence, "y": 1, "src": "news", "a": answer_in(c.sentence, q.answers),
+                      "g": f"news:{q.id}"} for c in positives[: args.max_pos]]
+            rows += [{"q": q.question, "s": c.sentence, "y": 0, "src": "news", "g": f"news:{q.id}"}
+                     for c in negatives[: args.max_neg]]
         other = rng.choice([w for w in weeks if w != q.week])
         for c, y in labelled(q.question, pools.retrieve(q.question, other), q.answers, args.ooc_neg):
             if not y:
                 rows.append({"q": q.question, "s": c.sentence, "y": 0, "src": "ooc"})
-    for question, passage, answers in squad_items():
+    for n, (question, passage, answers) in enumerate(squad_items()):
         ranked = candidates(question, [passage])
         if answers:
             pos = [c for c in ranked if any(a in c.sentence for a in answers)]
             neg = [c for c in ranked if not any(a in c.sentence for a in answers)]
-            rows += [{"q": question, "s": c.sentence, "y": 1, "src": "squad", "a": answer_in(c.sentence, answers)}
-                     for c in pos[:1]]
-            rows += [{"q": question, "s": c.sentence, "y": 0, "src": "squad"} for c in neg[:2]]
+            rows += [{"q": question, "s": c.sentence, "y": 1, "src": "squad", "a": answer_in(c.sentence, answers),
+                      "g": f"squad:{n}"} for c in pos[:1]]
+            rows += [{"q": question, "s": c.sentence, "y": 0, "src": "squad", "g": f"squad:{n}"} for c in neg[:2]]
         else:
             rows += [{"q": question, "s": c.sentence, "y": 0, "src": "squad_impossible"} for c in ranked[:2]]
     args.out.parent.mkdir(parents=True, exist_ok=True)

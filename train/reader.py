@@ -44,6 +44,43 @@ def batches(rows: list[dict[str, object]], size: int, rng: random.Random) -> lis
     return groups
 
 
+def grouped_batches(rows: list[dict[str, object]], size: int, rng: random.Random) -> list[list[dict[str, object]]]:
+    """Batches of whole questions (a question's positives and negatives together, see
+    train.pairs "g"), questions of similar length together, in random order; rows without a
+    question group (out-of-corpus and unanswerable negatives) stand alone."""
+    units: dict[str, list[dict[str, object]]] = {}
+    for n, row in enumerate(rows):
+        units.setdefault(str(row.get("g") or f"row:{n}"), []).append(row)
+    order = sorted(rng.sample(list(units.values()), len(units)),
+                   key=lambda u: sum(len(str(r["q"])) + len(str(r["s"])) for r in u) / len(u))
+    groups: list[list[dict[str, object]]] = [[]]
+    for unit in order:
+        if groups[-1] and len(groups[-1]) + len(unit) > size:
+            groups.append([])
+        groups[-1].extend(unit)
+    rng.shuffle(groups)
+    return groups
+
+
+def listwise_loss(logits: "torch.Tensor", batch: list[dict[str, object]]) -> "torch.Tensor | None":
+    """Per question with a positive: minus the log of the softmax mass its positives take among
+    its candidates, so the model learns to rank the sentence that answers above the question's
+    other candidates (what the answer quotes), beside the pointwise BCE (what declines use)."""
+    import torch
+
+    members: dict[str, list[int]] = {}
+    for i, row in enumerate(batch):
+        if row.get("g"):
+            members.setdefault(str(row["g"]), []).append(i)
+    losses = []
+    for idx in members.values():
+        pos = [i for i in idx if batch[i]["y"]]
+        if pos and len(pos) < len(idx):
+            group = logits[idx]
+            losses.append(torch.logsumexp(group, 0) - torch.logsumexp(logits[pos], 0))
+    return torch.stack(losses).mean() if losses else None
+
+
 def reader_module(base: Path) -> "object":
     """MiniLM with two heads: a sentence score from [CLS], and start/end logits over the
     sentence's tokens. The span objective makes the model find where an answer sits, not only
@@ -110,6 +147,8 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--head-lr", type=float, default=5e-4)
     parser.add_argument("--span-weight", type=float, default=0.5)
+    parser.add_argument("--listwise", type=float, default=0.0,
+                        help="weight of the per-question ranking loss (batches then hold whole questions)")
     parser.add_argument("--max-tokens", type=int, default=TRAIN_TOKENS, help="tokens per pair")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="cpu")
@@ -134,7 +173,8 @@ def main() -> None:
     params = body + heads
     optimizer = torch.optim.AdamW([{"params": body, "lr": args.lr}, {"params": heads, "lr": args.head_lr}],
                                   weight_decay=0.01)
-    plan = [b for e in range(math.ceil(args.epochs)) for b in batches(rows, args.batch, rng)]
+    batcher = grouped_batches if args.listwise else batches
+    plan = [b for e in range(math.ceil(args.epochs)) for b in batcher(rows, args.batch, rng)]
     plan = plan[: int(len(plan) * args.epochs / math.ceil(args.epochs))]
     warmup = max(1, len(plan) // 20)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
@@ -150,6 +190,9 @@ def main() -> None:
         logits, start, end = model(enc["input_ids"].to(args.device), enc["attention_mask"].to(args.device),
                                    enc["token_type_ids"].to(args.device))
         loss = loss_fn(logits, labels)
+        ranking = listwise_loss(logits, batch) if args.listwise else None
+        if ranking is not None:
+            loss = loss + args.listwise * ranking
         s_t, e_t = torch.tensor(starts, device=args.device), torch.tensor(ends, device=args.device)
         if (s_t >= 0).any():
             span_loss = (torch.nn.functional.cross_entropy(start, s_t, ignore_index=-100)
