@@ -52,8 +52,8 @@ def consistent(bot: Bot) -> dict[str, int]:
     return {a: len(m) for a, m in per_article.items()}
 
 
-def test_workers_serve_as_one_service(tmp_path: Path) -> None:
-    env = {**os.environ, "NEWSBOT_DATA_DIR": str(tmp_path)}
+def test_workers_serve_as_one_service(shared_database: str, tmp_path: Path) -> None:
+    env = {**os.environ, "NEWSBOT_DATA_DIR": str(tmp_path), "NEWSBOT_DATABASE_URL": shared_database}
     subprocess.run(newsbot("ingest", str(SEED)), env=env, check=True, capture_output=True, timeout=300)
     port = free_port()
     server = subprocess.Popen(newsbot("serve", "--port", str(port), "--workers", "2"), env=env,
@@ -85,6 +85,8 @@ def test_workers_serve_as_one_service(tmp_path: Path) -> None:
         server.wait(30)
     with pytest.raises(httpx.HTTPError):
         httpx.get(chroma + "/api/v2/heartbeat", timeout=2)  # the Chroma it started is gone too
+    # The workers used the database named, not the data dir's default SQLite file.
+    assert not (tmp_path / "conversations.db").exists()
 
 
 def test_two_ingests_at_once_leave_one_copy_of_each_article(chroma_url: str, tmp_path: Path) -> None:
@@ -227,9 +229,11 @@ def test_an_abandoned_ingest_request_stops_between_batches(tmp_path: Path) -> No
     assert len(consistent(Bot(data_dir=tmp_path))) == counts[-1]
 
 
-def test_an_api_keys_rate_limit_holds_across_workers(tmp_path: Path) -> None:
-    env = {**os.environ, **WORDLLAMA, "NEWSBOT_DATA_DIR": str(tmp_path), "NEWSBOT_API_KEYS": '["k-one"]',
-           "NEWSBOT_RATE_LIMIT_PER_MINUTE": "1", "NEWSBOT_RATE_LIMIT_BURST": "4"}
+def test_an_api_keys_rate_limit_holds_across_workers(shared_database: str, tmp_path: Path) -> None:
+    key = f"k-{uuid.uuid4().hex}"  # a bucket of its own in a database other tests share
+    env = {**os.environ, **WORDLLAMA, "NEWSBOT_DATA_DIR": str(tmp_path), "NEWSBOT_API_KEYS": json.dumps([key]),
+           "NEWSBOT_RATE_LIMIT_PER_MINUTE": "1", "NEWSBOT_RATE_LIMIT_BURST": "4",
+           "NEWSBOT_DATABASE_URL": shared_database}
     port = free_port()
     server = subprocess.Popen(newsbot("serve", "--port", str(port), "--workers", "2"), env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -238,7 +242,7 @@ def test_an_api_keys_rate_limit_holds_across_workers(tmp_path: Path) -> None:
         assert wait_ready(base, "/healthz")
         codes = []
         for _ in range(10):  # a new connection each time, so both workers take requests
-            codes.append(httpx.get(base + "/v1/articles", headers={"Authorization": "Bearer k-one"},
+            codes.append(httpx.get(base + "/v1/articles", headers={"Authorization": f"Bearer {key}"},
                                    timeout=30).status_code)
         assert codes.count(200) == 4 and codes.count(429) == 6, codes  # per worker it would be 8 of 10
     finally:

@@ -24,14 +24,6 @@ def any_bot(request: pytest.FixtureRequest, tmp_path: Path) -> Bot:
     return Bot(data_dir=tmp_path, chroma_url=url, collection=f"t_{uuid.uuid4().hex[:12]}", database_url=database)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def shared_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The database workers share: SQLite in a common data dir, or PostgreSQL (several machines)."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'shared.db'}"
-    return str(request.getfixturevalue("postgres_url"))
-
-
 def test_ingest_ask_delete(any_bot: Bot) -> None:
     report = any_bot.ingest([SEED, REPO / "samples"])
     assert len(report.added) == 5 and any_bot.ingest([SEED]).unchanged
