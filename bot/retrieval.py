@@ -11,6 +11,7 @@ from langchain_core.embeddings import Embeddings
 
 from bot.cache import LRU
 from bot.models import Filters
+from index.batching import QueryBatcher
 from index.keyword import KeywordIndex
 from index.store import ChunkStore, StoredChunk
 
@@ -96,6 +97,9 @@ class HybridRetriever:
         # A question of up to 20,000 characters and 32 bytes per float of its vector in a list.
         self._vectors: LRU[str, list[float]] = LRU(vector_cache, cache_bytes,
                                                    lambda q, v: 100 + 2 * len(q) + 32 * len(v))
+        # Concurrent requests' questions embedded as one batch, where the embedder can (index.batching).
+        many = getattr(embeddings, "embed_queries", None)
+        self.batcher = QueryBatcher(many) if callable(many) else None
 
     def signature(self) -> tuple[int, int, str]:
         """Changes whenever the stored chunks do: this process's writes and, through the shared
@@ -125,7 +129,7 @@ class HybridRetriever:
     def embed_query(self, question: str) -> list[float]:
         vector = self._vectors.get(question)
         if vector is None:
-            vector = self.embeddings.embed_query(question)
+            vector = self.batcher.embed(question) if self.batcher else self.embeddings.embed_query(question)
             self._vectors.put(question, vector)
         return vector
 
