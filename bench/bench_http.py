@@ -3,7 +3,9 @@ answerer) on 127.0.0.1 over the sample articles plus the dev-set articles. First
 time to the first byte of streamed answers to questions it has not seen (idle server); then
 N concurrent clients POST /v1/chat for T seconds, twice: with the answer and query caches
 off (every request does the whole work), and with them on after one pass over the questions
-(people ask the same questions). Prints numbers; asserts nothing.
+(people ask the same questions). Beside each load: the server's CPU use (all its processes,
+in cores) and how many questions were embedded together (`newsbot_question_batch_size` from
+/metrics). Prints numbers; asserts nothing.
 
     .venv/bin/python bench/bench_http.py [--clients 20] [--seconds 30] [--data-dir DIR]
     .venv/bin/python bench/bench_http.py --workers 1,2,4 [--seconds 15]   # scaling on one Chroma server
@@ -85,6 +87,55 @@ async def load(base: str, questions: list[str], clients: int, seconds: float) ->
             "p99_ms": round(percentile(latencies, 0.99), 1)}
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and all its descendants so far (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    procs: dict[int, tuple[int, float]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # the name may hold spaces and ")"
+        except OSError:
+            continue  # gone meanwhile
+        procs[int(stat.parent.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    tree, grew = {pid}, True
+    while grew:
+        more = {p for p, (parent, _) in procs.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    return sum(cpu for p, (_, cpu) in procs.items() if p in tree)
+
+
+def batch_counts(base: str) -> dict[str, float]:
+    """The server's question-batch histogram: cumulative counts per bucket, `count` and `sum`."""
+    text = httpx.get(base + "/metrics", timeout=30).text
+    out: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith("newsbot_question_batch_size_"):
+            name, value = line.rsplit(" ", 1)
+            key = name.split('le="')[1].rstrip('"}') if 'le="' in name else name.rsplit("_", 1)[1]
+            out[key] = out.get(key, 0.0) + float(value)  # summed over workers' series
+    return out
+
+
+def measured_load(base: str, pid: int, questions: list[str], clients: int, seconds: float) -> dict[str, object]:
+    """`load`, with the server's CPU use in cores and the sizes of the question batches it ran."""
+    batches, cpu, began = batch_counts(base), cpu_seconds(pid), time.monotonic()
+    result = asyncio.run(load(base, questions, clients, seconds))
+    cpu, wall, after = cpu_seconds(pid) - cpu, time.monotonic() - began, batch_counts(base)
+    result["server_cpu_cores"] = round(cpu / wall, 2)
+    ran = after.get("count", 0.0) - batches.get("count", 0.0)
+    if ran:
+        result["question_batches"] = int(ran)
+        result["mean_batch"] = round((after["sum"] - batches["sum"]) / ran, 1)
+        below, shares = 0.0, {}
+        for le in ("1.0", "2.0", "4.0", "8.0", "16.0", "32.0"):
+            upto = after.get(le, 0.0) - batches.get(le, 0.0)
+            shares[f"<={int(float(le))}"] = round((upto - below) / ran, 3)
+            below = upto
+        result["batch_size_shares"] = shares
+    return result
+
+
 def ttfb(base: str, questions: list[str], n: int = 100) -> dict[str, float]:
     firsts, totals = [], []
     with httpx.Client(base_url=base, timeout=30) as client:
@@ -119,7 +170,8 @@ def scaling(workers: list[int], clients: int, seconds: float, port: int, questio
                     if cache:
                         for q in questions:
                             httpx.post(base + "/v1/chat", json={"message": q}, timeout=30)
-                    row["cache_on" if cache else "cache_off"] = asyncio.run(load(base, questions, clients, seconds))
+                    row["cache_on" if cache else "cache_off"] = measured_load(base, server.pid, questions, clients,
+                                                                              seconds)
                 finally:
                     server.terminate()
                     server.wait(30)
@@ -146,7 +198,8 @@ def main() -> None:
                               str(REPO / "samples"), str(DEV / "articles.jsonl")], capture_output=True, text=True)
     print(f"indexed: {indexed.stdout.strip()} {indexed.stderr.strip()[-300:]}", file=sys.stderr)
     base = f"http://127.0.0.1:{args.port}"
-    results: dict[str, object] = {"clients": args.clients, "seconds": args.seconds, "questions": len(questions)}
+    results: dict[str, object] = {"machine": machine(), "workers": 1, "clients": args.clients,
+                                  "seconds": args.seconds, "questions": len(questions)}
     for cache in (False, True):
         server = start_server(data_dir, args.port, cache)
         try:
@@ -155,8 +208,8 @@ def main() -> None:
                 results["idle_unseen_questions"] = ttfb(base, questions)
                 for q in questions:  # one pass: the questions have been asked before
                     httpx.post(base + "/v1/chat", json={"message": q}, timeout=30)
-            results["load_cache_on" if cache else "load_cache_off"] = asyncio.run(
-                load(base, questions, args.clients, args.seconds))
+            results["load_cache_on" if cache else "load_cache_off"] = measured_load(
+                base, server.pid, questions, args.clients, args.seconds)
         finally:
             server.terminate()
             server.wait(10)

@@ -108,6 +108,8 @@ class Settings(BaseSettings):
     rate_limit_shared: bool = Field(False, description="keep the buckets in the shared database (`serve --workers` "
                                     "sets it), so the limit holds across workers")
     max_body_bytes: int = Field(10_000_000, ge=1_000)
+    max_pending_questions: int = Field(64, ge=1, description="questions a server worker answers or holds at once; "
+                                       "more get 503 with Retry-After at once instead of a growing wait")
     cors_origins: list[str] = Field([], description='JSON list of allowed origins, e.g. ["https://example.com"]')
     allowed_hosts: list[str] = Field([], description='JSON list of Host names served (e.g. ["news.example.com"]); '
                                      "empty: any, but `newsbot serve` on loopback serves only loopback names")

@@ -7,6 +7,7 @@ request waits for nothing); questions that arrive while a batch runs wait, and t
 then embeds all those waiting, up to `max_batch`, as the next batch. Each caller's thread runs at
 most the one batch that holds its own question, so no request works for others' longer than that."""
 
+import contextlib
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ class QueryBatcher:
         self._waiting: list[_Waiting] = []
         self._busy = False
         self.batches: list[int] = []  # sizes of the last 1,000 batches run
+        self.listeners: list[Callable[[int], None]] = []  # told each batch's size (the server's metrics)
 
     def embed(self, text: str) -> list[float]:
         me = _Waiting(text)
@@ -67,3 +69,6 @@ class QueryBatcher:
                 self._busy = False
         for w in batch:
             w.ready.set()
+        for listener in self.listeners:
+            with contextlib.suppress(Exception):  # a metric that fails must not fail the answers
+                listener(len(batch))

@@ -28,6 +28,7 @@ from bot.core import Bot
 from bot.errors import first_problem
 from bot.mcp_server import build_mcp
 from bot.schemas import EXTRA_COMPONENTS
+from bot.server.admission import Admission
 from bot.server.callbacks import resolve
 from bot.server.deps import app_bot
 from bot.server.errors import error_content, is_openai_path
@@ -90,8 +91,7 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None) -> Fast
     limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst, shared=shared)
     app.state.key_check = KeyCheck([k.get_secret_value() for k in settings.api_keys], limiter)
     if bot is not None:
-        bot.answer_listeners.append(metrics.on_answer)
-        bot.ingest_listeners.append(metrics.on_ingest)
+        metrics.watch(bot)
         app.state.bot = bot
     app.state.clock = time.time  # for signature windows; tests move it
     app.state.resolve = resolve  # callback host lookups; tests replace it, so nothing leaves loopback
@@ -115,7 +115,8 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None) -> Fast
 
     # Each middleware added wraps the ones before it. From the outside in: Observe (every request
     # gets an id and a log line), the browser guard (Host, cross-site writes, security headers),
-    # CORS (so browsers can read even a 413), then the size limit.
+    # CORS (so browsers can read even a 413), the size limit, then the bound on questions held.
+    app.add_middleware(Admission, limit=settings.max_pending_questions)
     app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],

@@ -18,8 +18,7 @@ def app_bot(app: FastAPI) -> Bot:
             bot = app.state.bot
             if bot is None:
                 bot = Bot(settings=app.state.settings)
-                bot.answer_listeners.append(app.state.metrics.on_answer)
-                bot.ingest_listeners.append(app.state.metrics.on_ingest)
+                app.state.metrics.watch(bot)
                 app.state.bot = bot
     return bot
 

@@ -1,11 +1,15 @@
 """Prometheus metrics, one registry per app (so several apps in one process don't clash)."""
 
 import os
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess
 
 from bot.models import Answer
 from index.records import IngestReport
+
+if TYPE_CHECKING:
+    from bot.core import Bot
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -22,6 +26,9 @@ class Metrics:
                                 registry=self.registry)
         self.ingested = Counter("newsbot_articles_ingested", "articles ingested, by outcome", ["outcome"],
                                 registry=self.registry)
+        self.question_batches = Histogram("newsbot_question_batch_size",
+                                          "questions embedded together, per batch (index.batching)",
+                                          buckets=(1, 2, 4, 8, 16, 32), registry=self.registry)
         self.feedback = Counter("newsbot_feedback", "feedback on answers", ["channel", "value"],
                                 registry=self.registry)
 
@@ -33,6 +40,14 @@ class Metrics:
             multiprocess.MultiProcessCollector(merged)  # type: ignore[no-untyped-call]
             return merged
         return self.registry
+
+    def watch(self, bot: "Bot") -> None:
+        """Count `bot`'s answers, ingests and question batches."""
+        bot.answer_listeners.append(self.on_answer)
+        bot.ingest_listeners.append(self.on_ingest)
+        batcher = getattr(bot.retriever, "batcher", None)  # only where the embedder batches questions
+        if batcher is not None:
+            batcher.listeners.append(self.question_batches.observe)
 
     def on_answer(self, answer: Answer) -> None:
         self.answers.inc()

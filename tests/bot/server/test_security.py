@@ -76,12 +76,14 @@ def test_request_ids_are_returned_and_logged(client: TestClient, caplog: pytest.
 def test_metrics_count_routes_answers_refusals_and_ingests(client: TestClient) -> None:
     client.post("/v1/chat", json={"message": "What is the spending target?"})
     client.post("/v1/chat", json={"message": "Who won the 1966 World Cup final?"})
+    client.post("/v1/chat", json={"message": "Which city hosts the summit, and when?"})  # not asked before
     client.post("/v1/articles", json={"title": "Ferry", "text": "A ferry line opened in Port Elm on Monday."})
     text = client.get("/metrics").text
     values = {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
               if line and not line.startswith("#")}
     assert values["newsbot_answers_total"] >= 2 and values["newsbot_refusals_total"] >= 1
     assert values['newsbot_articles_ingested_total{outcome="added"}'] >= 1
+    assert values["newsbot_question_batch_size_count"] >= 1 and values["newsbot_question_batch_size_sum"] >= 1
     assert values['newsbot_http_requests_total{method="POST",route="/v1/chat",status="200"}'] >= 2
     assert values['newsbot_http_request_duration_seconds_count{method="POST",route="/v1/chat"}'] >= 2
 
