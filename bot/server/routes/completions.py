@@ -39,6 +39,10 @@ STREAM_DOC = ("With `stream: true`: `text/event-stream` of `chat.completion.chun
               "in `delta.content`, then a last chunk whose `delta.citations` holds the citations "
               "(`finish_reason: stop`), a usage chunk if `stream_options.include_usage`, and `data: [DONE]`.")
 
+# One Server-Sent Event: `data` is a chat.completion.chunk as JSON, or the last event's `[DONE]`.
+SSE_CHUNK = {"type": "object", "required": ["data"], "description": "one Server-Sent Event",
+             "properties": {"data": {"type": "string", "description": "a chat.completion.chunk as JSON, or [DONE]"}}}
+
 
 @router.get("/models", response_model=ModelList, responses=ERRORS)
 def list_models() -> ModelList:
@@ -54,7 +58,7 @@ def get_model(model_id: str) -> ModelCard:
 
 
 @router.post("/chat/completions", response_model=ChatCompletion, description=STREAM_DOC,
-             responses={**ERRORS, 200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}})
+             responses={**ERRORS, 200: {"content": {"text/event-stream": {"schema": SSE_CHUNK}}}})
 def chat_completions(req: CompletionRequest, bot: BotDep) -> ChatCompletion | StreamingResponse:
     """Answer the last user message from the stored articles, reading earlier user and
     assistant messages as the conversation so far (system messages are not instructions to an
