@@ -36,7 +36,7 @@ demo: setup-runtime
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/mypy bot index train
+	$(BIN)/mypy bot index train bench
 
 # The chat page is tested in Debian's headless Chromium (never a browser download).
 browser:

@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from bot import Bot
 from bot.evaluation import percentile, read_jsonl
@@ -72,7 +73,7 @@ def run(kind: str, sizes: list[int], questions: list[str], real: list[dict[str, 
             print(f"{kind:9} {bot.store.count():>7} chunks  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
                   f"(grown in {built:.0f} s)", file=sys.stderr, flush=True)
 
-    options = {"embedder": "wordllama", "answer_cache": 0, "query_cache": 0}
+    options: dict[str, Any] = {"embedder": "wordllama", "answer_cache": 0, "query_cache": 0}
     if kind == "embedded":
         grow(Bot(data_dir=tmp / "embedded", **options))
     else:
