@@ -54,7 +54,7 @@ class Components:
 
     def _condenser(self) -> Condenser:
         if self.settings.llm.provider is None:
-            return CarrySubject(lambda term: self.retriever.keyword_index().idf.get(term))
+            return CarrySubject(lambda term: self.retriever.keyword_index().idf_of(term))
         from bot.condense import LLMCondenser
         from bot.llm import chat_model
 

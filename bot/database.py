@@ -213,6 +213,27 @@ class SharedDatabase:
             raise StoreError(f"cannot record the store version: {_brief(exc)}") from exc
         return value
 
+    def bump_from(self, key: str, previous: str) -> tuple[str, bool]:
+        """Like `bump`; also says whether the value was still `previous` (no other writer bumped it
+        in between), so a worker knows a change was its own alone."""
+        value = uuid.uuid4().hex
+        self._writable()
+        try:
+            with self._write_lock, self.engine.begin() as conn:
+                if previous:
+                    swapped = conn.execute(sa.update(_state).where(_state.c.key == key, _state.c.value == previous)
+                                           .values(value=value)).rowcount == 1
+                else:
+                    try:
+                        with conn.begin_nested():
+                            conn.execute(sa.insert(_state).values(key=key, value=value))
+                        swapped = True
+                    except IntegrityError:
+                        swapped = False
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot record the store version: {_brief(exc)}") from exc
+        return (value, True) if swapped else (self.bump(key), False)
+
     def value(self, key: str) -> str:
         try:
             with self.engine.connect() as conn:

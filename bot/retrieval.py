@@ -15,6 +15,10 @@ from index.batching import QueryBatcher
 from index.keyword import KeywordIndex
 from index.store import ChunkStore, StoredChunk
 
+# Articles the keyword index catches up with one by one (a store read each) rather than rebuild:
+# at least this many, more in a large store (a rebuild costs ~0.1 ms per chunk).
+INCREMENTAL_ARTICLES = 64
+
 
 @dataclass
 class Passage:
@@ -91,7 +95,9 @@ class HybridRetriever:
         self.recheck_s = recheck_s
         self._keyword: KeywordIndex | None = None
         self.version = version
-        self._keyword_key: tuple[int, int, str] = (-1, -1, "")
+        self._key: tuple[int, int, str] = (-1, -1, "")  # (generation, count, version) last read
+        self._built: tuple[int, int, str] = (-1, -1, "")  # the key the keyword index reflects
+        self._own_versions: dict[str, str] = {}  # version before -> after, of this process's writes
         self._checked = 0.0
         self._lock = threading.Lock()
         # A question of up to 20,000 characters and 32 bytes per float of its vector in a list.
@@ -109,22 +115,48 @@ class HybridRetriever:
         version = self.version() if self.version else ""
         with self._lock:
             now = time.monotonic()
-            old_generation, _, old_version = self._keyword_key
+            old_generation, _, old_version = self._key
             if old_generation != self.store.generation or old_version != version \
                     or now - self._checked >= self.recheck_s:
-                key = (self.store.generation, self.store.count(), version)
+                self._key = (self.store.generation, self.store.count(), version)
                 self._checked = now
-                if key != self._keyword_key:
-                    self._keyword, self._keyword_key = None, key
-            return self._keyword_key
+            return self._key
+
+    def own_write(self, before: str, after: str) -> None:
+        """The shared version went from `before` to `after` by this process's writes alone, which
+        the store's change list names: the keyword index may catch up with them one by one."""
+        with self._lock:
+            self._own_versions[before] = after
+            while len(self._own_versions) > 256:
+                del self._own_versions[next(iter(self._own_versions))]
 
     def keyword_index(self) -> KeywordIndex:
-        """The BM25 index over the stored chunks, rebuilt when the signature changes."""
-        self.signature()
+        """The BM25 index over the stored chunks. When the signature changes, this process's own
+        writes are applied article by article (an ingest into a large store costs the next
+        question milliseconds, not a rebuild); any other change rebuilds it from the store."""
+        key = self.signature()
         with self._lock:
+            if self._keyword is not None and key != self._built:
+                self._keyword = self._caught_up(self._keyword, key)
             if self._keyword is None:
-                self._keyword = KeywordIndex(self.store.all_chunks())
+                self._keyword, self._built = KeywordIndex(self.store.all_chunks()), key
             return self._keyword
+
+    def _caught_up(self, index: KeywordIndex, key: tuple[int, int, str]) -> KeywordIndex | None:
+        _, count, version = key
+        built_generation, _, built_version = self._built
+        steps = 0
+        while built_version != version and built_version in self._own_versions and steps < 256:
+            built_version, steps = self._own_versions[built_version], steps + 1
+        changed = self.store.changed_since(built_generation) if built_version == version else None
+        if changed is None or len(changed) > max(INCREMENTAL_ARTICLES, len(index) // 50):
+            return None  # another writer, or more than rebuilding costs
+        chunks = [c for article in sorted(changed) for c in self.store.article_chunks(article)]
+        index = index.updated(changed, chunks)
+        if len(index) != count:  # a write this process did not make: rebuild
+            return None
+        self._built = key
+        return index
 
     def embed_query(self, question: str) -> list[float]:
         vector = self._vectors.get(question)
