@@ -7,7 +7,8 @@ Sources (read from ../shared/data, see train/data.py):
   articles; among the first-stage top candidates, sentences holding the answer string are
   positives (weak labels), the others hard negatives (they share the question's words, and
   often hold a wrong quiz choice). The same question over another week's articles gives
-  out-of-corpus negatives, the case a decline must catch.
+  out-of-corpus negatives, the case a decline must catch. `--mined N` adds up to N positives per
+  question from its answer articles beyond those candidates (tried, not shipped: MODEL.md).
 - SQuAD 2.0: the sentence holding the gold span is a positive, the paragraph's other
   sentences negatives; every sentence of an unanswerable question's paragraph is a negative
   (SQuAD wrote those questions to look answerable).
@@ -18,8 +19,10 @@ import json
 import random
 from pathlib import Path
 
-from bot.candidates import candidates
-from train.data import WeekPools, labelled, news_articles, news_questions, split_weeks, squad_items
+from bot.candidates import Candidate, candidates
+from bot.evaluation import contains
+from bot.retrieval import Passage
+from train.data import NewsQuestion, WeekPools, labelled, news_articles, news_questions, split_weeks, squad_items
 
 TOP = 10  # first-stage candidates looked at per question (the reader reads 8 at ask time)
 
@@ -34,12 +37,32 @@ def answer_in(sentence: str, answers: list[str]) -> list[int] | None:
     return None
 
 
+MINED_COVERAGE = 0.25  # of the question's weight, in the sentence and its passage together
+MINED_NAME_GAP = 0.3  # most of the question's names in the passage: the same story
+
+
+def mined_positives(q: NewsQuestion, pools: WeekPools) -> list[Candidate]:
+    """Sentences of the question's own answer articles that hold the answer string, in a passage
+    about the question's story, best first-stage score first, wherever the first stage ranks
+    them: the positives of the top candidates alone share many of the question's words, and a
+    reader trained on those alone learns word overlap more than paraphrase ("conscripted" for
+    "call up"). `article_ids` are any search result holding the answer string, so the story
+    filter keeps out most sentences that hold it by chance."""
+    wanted = set(q.article_ids)
+    own = [Passage(c, 0.0) for c in pools.chunks[q.week] if c.metadata.get("article_id") in wanted]
+    return [c for c in candidates(q.question, own)
+            if c.own_coverage > 0 and c.coverage >= MINED_COVERAGE and c.missing_names <= MINED_NAME_GAP
+            and any(contains(c.sentence, a) for a in q.answers)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=Path("build/train/pairs.jsonl"))
     parser.add_argument("--max-pos", type=int, default=2)
     parser.add_argument("--max-neg", type=int, default=5)
     parser.add_argument("--ooc-neg", type=int, default=2)
+    parser.add_argument("--mined", type=int, default=0,
+                        help="positives added per question from its answer articles beyond the top candidates")
     args = parser.parse_args()
     rng = random.Random(7)
     questions = news_questions()
@@ -47,18 +70,23 @@ def main() -> None:
     pools = WeekPools([q for q in questions if q.week in train_weeks], news_articles())
     weeks = sorted(pools.chunks)
     rows: list[dict[str, object]] = []
-    counts = {"news_q": 0, "news_q_pos": 0}
+    counts = {"news_q": 0, "news_q_pos": 0, "news_mined": 0}
     for q in questions:
         if q.week not in train_weeks:
             continue
         counts["news_q"] += 1
         found = labelled(q.question, pools.retrieve(q.question, q.week), q.answers, TOP)
-        positives = [c for c, y in found if y and c.own_coverage > 0]
+        positives = [c for c, y in found if y and c.own_coverage > 0][: args.max_pos]
         negatives = [c for c, y in found if not y]
+        if args.mined:
+            have = {c.sentence for c in positives}
+            extra = [c for c in mined_positives(q, pools) if c.sentence not in have][: args.mined]
+            counts["news_mined"] += len(extra)
+            positives += extra
         if positives:
             counts["news_q_pos"] += 1
             rows += [{"q": q.question, "s": c.sentence, "y": 1, "src": "news", "a": answer_in(c.sentence, q.answers),
-                      "g": f"news:{q.id}"} for c in positives[: args.max_pos]]
+                      "g": f"news:{q.id}"} for c in positives]
             rows += [{"q": q.question, "s": c.sentence, "y": 0, "src": "news", "g": f"news:{q.id}"}
                      for c in negatives[: args.max_neg]]
         other = rng.choice([w for w in weeks if w != q.week])

@@ -1,0 +1,37 @@
+"""Average the weights of readers fine-tuned from the same base (a "model soup", Wortsman et al.
+2022) into one reader of the same size and cost, exported as train.reader exports its own.
+
+    .venv/bin/python -m train.soup --models build/train/a build/train/b --out build/train/soup
+"""
+
+import argparse
+import shutil
+import tempfile
+from pathlib import Path
+
+from train.reader import base_model_dir, export, reader_module
+
+
+def main() -> None:
+    import torch
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--models", type=Path, nargs="+", required=True, help="train.reader output directories")
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    states = [torch.load(m / "torch" / "reader.pt", map_location="cpu") for m in args.models]
+    soup = {k: sum(s[k].float() for s in states) / len(states) if states[0][k].is_floating_point() else states[0][k]
+            for k in states[0]}
+    model = reader_module(base_model_dir(Path(tempfile.gettempdir()) / "newsbot-minilm-base"))
+    model.load_state_dict(soup)  # type: ignore[attr-defined]
+    model.eval()  # type: ignore[attr-defined]
+    (args.out / "torch").mkdir(parents=True, exist_ok=True)
+    torch.save(soup, args.out / "torch" / "reader.pt")
+    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"):
+        if (args.models[0] / "torch" / name).exists():
+            shutil.copy(args.models[0] / "torch" / name, args.out / "torch" / name)
+    export(model, args.out)  # type: ignore[arg-type]
+
+
+if __name__ == "__main__":
+    main()
