@@ -63,7 +63,8 @@ class KeywordIndex:
         self._df = np.zeros(0, dtype=np.int64)
         self._lengths = np.zeros(0, dtype=np.float32)
         self._alive = np.zeros(0, dtype=bool)
-        self._segments: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (term ids, chunk numbers, tf)
+        # Each segment: per term id its postings' start (offsets[t]:offsets[t + 1]), chunk numbers, tf.
+        self._segments: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._by_article: dict[str, tuple[int, ...]] = {}
         self._source_counts: Counter[str] = Counter()
         self._live, self._dead, self._total_length = 0, 0, 0.0
@@ -120,11 +121,12 @@ class KeywordIndex:
         self._total_length += float(lengths.sum())
         docs = np.frombuffer(doc_ids, dtype=np.int32) if doc_ids else np.zeros(0, np.int32)
         tf = np.frombuffer(freqs, dtype=np.float32) if freqs else np.zeros(0, np.float32)
-        self._segments.append(_sorted_segment(terms_arr, docs, tf))
-        while len(self._segments) > 1 and len(self._segments[-2][0]) <= 2 * len(self._segments[-1][0]):
-            (t2, d2, f2), (t1, d1, f1) = self._segments.pop(), self._segments.pop()
-            self._segments.append(_sorted_segment(np.concatenate([t1, t2]), np.concatenate([d1, d2]),
-                                                  np.concatenate([f1, f2])))
+        self._segments.append(_segment(terms_arr, docs, tf, len(self.vocabulary)))
+        while len(self._segments) > 1 and len(self._segments[-2][1]) <= 2 * len(self._segments[-1][1]):
+            last, before = self._segments.pop(), self._segments.pop()
+            merged = np.concatenate([_term_ids(before[0]), _term_ids(last[0])])
+            self._segments.append(_segment(merged, np.concatenate([before[1], last[1]]),
+                                           np.concatenate([before[2], last[2]]), len(self.vocabulary)))
 
     def remove_article(self, article_id: str) -> int:
         """Take an article's chunks out of the index; returns how many there were."""
@@ -165,8 +167,10 @@ class KeywordIndex:
                 continue
             df = float(self._df[tid])
             idf = math.log(1 + (self._live - df + 0.5) / (df + 0.5))
-            for terms, docs, tf in self._segments:
-                lo, hi = np.searchsorted(terms, tid, "left"), np.searchsorted(terms, tid, "right")
+            for offsets, docs, tf in self._segments:
+                if tid + 1 >= len(offsets):  # a term newer than the segment
+                    continue
+                lo, hi = offsets[tid], offsets[tid + 1]
                 if lo == hi:
                     continue
                 d, f = docs[lo:hi], tf[lo:hi]
@@ -188,6 +192,14 @@ class KeywordIndex:
         return hits
 
 
-def _sorted_segment(terms: np.ndarray, docs: np.ndarray, tf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _segment(terms: np.ndarray, docs: np.ndarray, tf: np.ndarray, vocabulary: int
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Postings sorted by term, with each term's start: (offsets, chunk numbers, tf)."""
     order = np.argsort(terms, kind="stable")
-    return terms[order], docs[order], tf[order]
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(terms, minlength=vocabulary))]).astype(np.int64)
+    return offsets, docs[order], tf[order]
+
+
+def _term_ids(offsets: np.ndarray) -> np.ndarray:
+    """A segment's term id per posting, from its offsets."""
+    return np.repeat(np.arange(len(offsets) - 1, dtype=np.int32), np.diff(offsets))
