@@ -2,20 +2,22 @@
 hybrid retriever, the answerer, the condenser and the shared database. The Bot uses them; the
 surfaces (HTTP routes, Slack, the webhook, MCP) use the Bot."""
 
+import logging
 from functools import cached_property
 
 from langchain_core.embeddings import Embeddings
 
 from bot.answering import Answerer, ExtractiveStreamer
 from bot.condense import CarrySubject, Condenser
-from bot.database import SharedDatabase
+from bot.database import STORE_VERSION, SharedDatabase
 from bot.extractive import ExtractiveAnswerer
 from bot.retrieval import HybridRetriever
 from bot.settings import Settings
 from index.embeddings import get_embeddings
+from index.errors import StoreError
 from index.store import ChunkStore, make_client
 
-STORE_VERSION = "store_version"  # bumped in the shared database by every write, so other workers notice
+log = logging.getLogger("newsbot")
 
 
 class Components:
@@ -26,10 +28,12 @@ class Components:
         client = make_client(settings.data_dir / "chroma", settings.chroma_url, token)
         self.store = ChunkStore(client, self.embeddings, settings.collection, settings.chunk_size,
                                 settings.chunk_overlap)
+        self.store.on_change = self._log_change
         self.retriever = HybridRetriever(self.store, self.embeddings, settings.dense_k, settings.keyword_k,
                                          settings.rrf_k, vector_cache=settings.query_cache,
                                          version=lambda: self.database.value(STORE_VERSION),
-                                         cache_bytes=int(settings.cache_mb * 1e6))
+                                         cache_bytes=int(settings.cache_mb * 1e6),
+                                         change_log=lambda: self.database)
         self.answerer = self._answerer()
         self.condenser = self._condenser()
 
@@ -38,6 +42,15 @@ class Components:
         """Opened on first use: a Bot that only ingests and answers needs none."""
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         return SharedDatabase(self.settings.database_url_resolved())
+
+    def _log_change(self, article_id: str) -> None:
+        """Each article written or deleted: the shared version is bumped and the article logged,
+        so every worker's keyword index catches up with it alone. A failure must not fail the
+        write (it happened): workers then notice it by the store's size, and rebuild."""
+        try:
+            self.database.record_changes({article_id})
+        except StoreError as exc:
+            log.warning("the store change could not be logged: %s", exc)
 
     def _answerer(self) -> Answerer:
         match self.settings.answerer:

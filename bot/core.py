@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from bot.answering import Answerer
 from bot.cache import LRU
 from bot.chain import AnswerStep, ChainOutput, StreamItem
-from bot.components import STORE_VERSION, Components
+from bot.components import Components
 from bot.condense import CarrySubject, Condenser
 from bot.database import Conversation, SharedDatabase
 from bot.errors import AnswerError, first_problem
@@ -27,7 +27,7 @@ from bot.progress import chunk_progress
 from bot.retrieval import Passage
 from bot.settings import MAX_MESSAGE_CHARS, Settings
 from index.articles import Article
-from index.errors import IngestError, StoreError
+from index.errors import IngestError
 from index.loaders import Source, expand_sources, load_sources
 from index.store import ArticleInfo, IngestReport
 
@@ -101,7 +101,6 @@ class Bot:
                 report.failed.append((str(source)[:200], str(exc)))
         self.database.check()  # before writing anything: a failure then means nothing was written
         report_progress, close_progress = chunk_progress() if progress else (None, lambda: None)
-        before, version = self.store.generation, self._store_version()
         cancel = cancel or threading.Event()
         with self._running_lock:
             self._running.add(cancel)
@@ -111,8 +110,6 @@ class Bot:
             with self._running_lock:
                 self._running.discard(cancel)
             close_progress()
-            if self.store.generation != before:  # also after a failure midway: some articles were written
-                self._bump_version(version)
         done.failed = report.failed
         for listener in self.ingest_listeners:
             listener(done)
@@ -149,32 +146,7 @@ class Bot:
 
     def delete(self, article_id: str) -> bool:
         self.database.check()
-        version = self._store_version()
-        deleted = self.store.delete(article_id)
-        if deleted:
-            self._bump_version(version)
-        return deleted
-
-    def _store_version(self) -> str | None:
-        try:
-            return self.database.value(STORE_VERSION)
-        except StoreError:
-            return None  # then the write below is not known to be this process's alone
-
-    def _bump_version(self, before: str | None) -> None:
-        """After a write to the store: a failure here must not report the write as failed (it
-        happened); other workers then notice it by the store's size, within a second. When no
-        other writer bumped the version since `before`, the retriever learns the change was this
-        process's alone, and catches its keyword index up with the written articles only."""
-        try:
-            if before is None:
-                self.database.bump(STORE_VERSION)
-                return
-            after, alone = self.database.bump_from(STORE_VERSION, before)
-            if alone:
-                self.retriever.own_write(before, after)
-        except StoreError as exc:
-            log.warning("the store version could not be bumped: %s", exc)
+        return self.store.delete(article_id)
 
     # ---- answering -----------------------------------------------------------------------
     def check_question(self, question: str, limit: int | None = None) -> str:

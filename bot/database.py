@@ -6,6 +6,7 @@ import contextlib
 import logging
 import threading
 import uuid
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,11 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from bot.models import Answer, Conversation, Turn
 from index.errors import StoreError
 
-__all__ = ["Conversation", "SharedDatabase", "Turn", "new_conversation_id"]
+__all__ = ["STORE_VERSION", "Conversation", "SharedDatabase", "Turn", "new_conversation_id"]
 
 log = logging.getLogger("newsbot.database")
+STORE_VERSION = "store_version"  # bumped with every logged write to the article store, so workers notice
+CHANGE_LOG_KEPT = 10_000  # change-log rows kept; a reader further behind than that reads the store anew
 _metadata = sa.MetaData()
 _conversations = sa.Table(
     "conversations", _metadata,
@@ -48,6 +51,11 @@ _state = sa.Table(  # small values shared by all workers, e.g. the version of th
     "state", _metadata,
     sa.Column("key", sa.String(100), primary_key=True),
     sa.Column("value", sa.String(100), nullable=False),
+)
+_changes = sa.Table(  # the articles each write to the article store touched, in commit order
+    "store_changes", _metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("article_id", sa.Text, nullable=False),
 )
 _buckets = sa.Table(  # API-key rate limits shared by all workers: a token bucket per key
     "rate_buckets", _metadata,
@@ -196,43 +204,55 @@ class SharedDatabase:
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot record the delivery: {_brief(exc)}") from exc
 
-    def bump(self, key: str) -> str:
-        """Give `key` a new value (workers compare it to notice each other's writes)."""
+    def record_changes(self, articles: Collection[str]) -> str:
+        """Bump STORE_VERSION and log the `articles` a write to the article store touched, so every
+        worker's keyword index catches up with those alone (`changes_after`). The version row is
+        updated first: its row lock makes concurrent writers log in commit order, so a reader that
+        has seen a change has seen every earlier one. One log per database: workers on another
+        collection sharing it read a few entries they do not need."""
         value = uuid.uuid4().hex
+        rows = [{"article_id": a} for a in sorted(articles)]
         self._writable()
         try:
             with self._write_lock, self.engine.begin() as conn:
-                updated = conn.execute(sa.update(_state).where(_state.c.key == key).values(value=value))
-                if updated.rowcount == 0:
-                    try:
-                        with conn.begin_nested():
-                            conn.execute(sa.insert(_state).values(key=key, value=value))
-                    except IntegrityError:
-                        conn.execute(sa.update(_state).where(_state.c.key == key).values(value=value))
+                _set(conn, STORE_VERSION, value)
+                conn.execute(sa.insert(_changes), rows)
+                last = conn.execute(sa.select(sa.func.max(_changes.c.seq))).scalar_one()
+                if last // 100 != (last - len(rows)) // 100:  # every hundred entries: the log stays bounded
+                    conn.execute(sa.delete(_changes).where(_changes.c.seq <= last - CHANGE_LOG_KEPT))
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot record the store version: {_brief(exc)}") from exc
         return value
 
-    def bump_from(self, key: str, previous: str) -> tuple[str, bool]:
-        """Like `bump`; also says whether the value was still `previous` (no other writer bumped it
-        in between), so a worker knows a change was its own alone."""
-        value = uuid.uuid4().hex
-        self._writable()
+    def last_change(self) -> int:
+        """Where the change log stands (0 when empty): read it before reading the whole store, then
+        `changes_after` it names whatever the read may have missed."""
         try:
-            with self._write_lock, self.engine.begin() as conn:
-                if previous:
-                    swapped = conn.execute(sa.update(_state).where(_state.c.key == key, _state.c.value == previous)
-                                           .values(value=value)).rowcount == 1
-                else:
-                    try:
-                        with conn.begin_nested():
-                            conn.execute(sa.insert(_state).values(key=key, value=value))
-                        swapped = True
-                    except IntegrityError:
-                        swapped = False
+            with self.engine.connect() as conn:
+                return int(conn.execute(sa.select(sa.func.max(_changes.c.seq))).scalar_one() or 0)
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot record the store version: {_brief(exc)}") from exc
-        return (value, True) if swapped else (self.bump(key), False)
+            raise StoreError(f"cannot read the conversation database: {_brief(exc)}") from exc
+
+    def changes_after(self, seq: int, limit: int) -> tuple[int, set[str]] | None:
+        """The log's position and the articles written or deleted after `seq`, or None when the
+        reader must read the whole store instead: more than `limit` changes, entries pruned, or a
+        log that restarted (its database made anew). A gap in the sequence also says None
+        (PostgreSQL skips the numbers of rolled-back inserts): a needless reread, never a missed
+        change."""
+        try:
+            with self.engine.connect() as conn:
+                low, high = conn.execute(sa.select(sa.func.min(_changes.c.seq), sa.func.max(_changes.c.seq))).one()
+                if high is None or high <= seq:
+                    return (seq, set()) if (high or 0) == seq else None
+                if low > seq + 1 or high - seq > limit:
+                    return None
+                rows = conn.execute(sa.select(_changes.c.seq, _changes.c.article_id)
+                                    .where(_changes.c.seq > seq, _changes.c.seq <= high).order_by(_changes.c.seq)).all()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot read the conversation database: {_brief(exc)}") from exc
+        if [r.seq for r in rows] != list(range(seq + 1, high + 1)):
+            return None
+        return high, {r.article_id for r in rows}
 
     def value(self, key: str) -> str:
         try:
@@ -317,6 +337,15 @@ class SharedDatabase:
 def _brief(exc: SQLAlchemyError) -> str:
     """The driver's first line: SQLAlchemy's own text carries the SQL and its parameters."""
     return str(getattr(exc, "orig", None) or exc).split("\n")[0][:300]
+
+
+def _set(conn: sa.Connection, key: str, value: str) -> None:
+    if conn.execute(sa.update(_state).where(_state.c.key == key).values(value=value)).rowcount == 0:
+        try:
+            with conn.begin_nested():
+                conn.execute(sa.insert(_state).values(key=key, value=value))
+        except IntegrityError:  # another worker made it a moment ago
+            conn.execute(sa.update(_state).where(_state.c.key == key).values(value=value))
 
 
 def _utc(value: datetime) -> datetime:

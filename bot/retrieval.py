@@ -4,7 +4,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -12,12 +12,25 @@ from langchain_core.embeddings import Embeddings
 from bot.cache import LRU
 from bot.models import Filters
 from index.batching import QueryBatcher
+from index.errors import StoreError
 from index.keyword import KeywordIndex
 from index.store import ChunkStore, StoredChunk
 
 # Articles the keyword index catches up with one by one (a store read each) rather than rebuild:
 # at least this many, more in a large store (a rebuild costs ~0.1 ms per chunk).
 INCREMENTAL_ARTICLES = 64
+# How long the keyword index may disagree with the store's size before it is rebuilt: a write is
+# logged just after it lands (milliseconds), so only a write the log never names lasts this long.
+UNLOGGED_S = 5.0
+
+
+class ChangeLog(Protocol):
+    """What every writer to the store logs (`bot.database.SharedDatabase`): which articles each
+    write touched, in order, so every worker's keyword index can catch up with them alone."""
+
+    def last_change(self) -> int: ...
+
+    def changes_after(self, seq: int, limit: int) -> tuple[int, set[str]] | None: ...
 
 
 @dataclass
@@ -89,15 +102,17 @@ def fuse(dense: list[tuple[StoredChunk, float]], keyword: list[tuple[StoredChunk
 class HybridRetriever:
     def __init__(self, store: ChunkStore, embeddings: Embeddings, dense_k: int = 20, keyword_k: int = 20,
                  rrf_k: int = 60, recheck_s: float = 1.0, vector_cache: int = 4096,
-                 version: Callable[[], str] | None = None, cache_bytes: int = 64_000_000) -> None:
+                 version: Callable[[], str] | None = None, cache_bytes: int = 64_000_000,
+                 change_log: Callable[[], ChangeLog] | None = None) -> None:
         self.store, self.embeddings = store, embeddings
         self.dense_k, self.keyword_k, self.rrf_k = dense_k, keyword_k, rrf_k
         self.recheck_s = recheck_s
         self._keyword: KeywordIndex | None = None
-        self.version = version
+        self.version, self.change_log = version, change_log
         self._key: tuple[int, int, str] = (-1, -1, "")  # (generation, count, version) last read
         self._built: tuple[int, int, str] = (-1, -1, "")  # the key the keyword index reflects
-        self._own_versions: dict[str, str] = {}  # version before -> after, of this process's writes
+        self._built_change: int | None = None  # the change log's position it reflects (None: unknown)
+        self._unlogged_since: float | None = None  # when its size first disagreed with the store's
         self._checked = 0.0
         self._lock = threading.Lock()
         # A question of up to 20,000 characters and 32 bytes per float of its vector in a list.
@@ -122,41 +137,48 @@ class HybridRetriever:
                 self._checked = now
             return self._key
 
-    def own_write(self, before: str, after: str) -> None:
-        """The shared version went from `before` to `after` by this process's writes alone, which
-        the store's change list names: the keyword index may catch up with them one by one."""
-        with self._lock:
-            self._own_versions[before] = after
-            while len(self._own_versions) > 256:
-                del self._own_versions[next(iter(self._own_versions))]
-
     def keyword_index(self) -> KeywordIndex:
-        """The BM25 index over the stored chunks. When the signature changes, this process's own
-        writes are applied article by article (an ingest into a large store costs the next
-        question milliseconds, not a rebuild); any other change rebuilds it from the store."""
+        """The BM25 index over the stored chunks. When the signature changes, the articles the
+        change log names (any worker's writes) are applied one by one, so an ingest into a large
+        store costs the next question milliseconds, not a rebuild; without a usable log (too many
+        changes, a writer that logged nothing) it is rebuilt from the store."""
         key = self.signature()
         with self._lock:
             if self._keyword is not None and key != self._built:
                 self._keyword = self._caught_up(self._keyword, key)
             if self._keyword is None:
-                self._keyword, self._built = KeywordIndex(self.store.all_chunks()), key
+                position = self._log_position()  # before the read: a write during it is applied again later
+                self._keyword = KeywordIndex(self.store.all_chunks())
+                self._built, self._built_change, self._unlogged_since = key, position, None
             return self._keyword
 
-    def _caught_up(self, index: KeywordIndex, key: tuple[int, int, str]) -> KeywordIndex | None:
-        _, count, version = key
-        built_generation, _, built_version = self._built
-        steps = 0
-        while built_version != version and built_version in self._own_versions and steps < 256:
-            built_version, steps = self._own_versions[built_version], steps + 1
-        changed = self.store.changed_since(built_generation) if built_version == version else None
-        if changed is None or len(changed) > max(INCREMENTAL_ARTICLES, len(index) // 50):
-            return None  # another writer, or more than rebuilding costs
-        chunks = [c for article in sorted(changed) for c in self.store.article_chunks(article)]
-        index = index.updated(changed, chunks)
-        if len(index) != count:  # a write this process did not make: rebuild
+    def _log_position(self) -> int | None:
+        try:
+            return self.change_log().last_change() if self.change_log else None
+        except StoreError:
             return None
-        self._built = key
-        return index
+
+    def _caught_up(self, index: KeywordIndex, key: tuple[int, int, str]) -> KeywordIndex | None:
+        if self.change_log is None or self._built_change is None:
+            return None
+        try:
+            found = self.change_log().changes_after(self._built_change, max(INCREMENTAL_ARTICLES, len(index) // 50))
+        except StoreError:
+            return None
+        if found is None:
+            return None
+        position, changed = found
+        if changed:
+            index = index.updated(changed, [c for a in sorted(changed) for c in self.store.article_chunks(a)])
+        self._built_change = position
+        if len(index) == key[1]:
+            self._built, self._unlogged_since = key, None
+            return index
+        # A write under way (landed, not logged yet: looked at again next time) or one never logged.
+        now = time.monotonic()
+        if self._unlogged_since is None:
+            self._unlogged_since = now
+        return None if now - self._unlogged_since >= UNLOGGED_S else index
 
     def embed_query(self, question: str) -> list[float]:
         vector = self._vectors.get(question)

@@ -2,7 +2,6 @@
 
 import os
 import threading
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -54,7 +53,6 @@ def _chroma_embedding_function(embeddings: Embeddings) -> Any:
 
 
 PAGE = 2000  # rows per read of the whole collection
-CHANGES_KEPT = 4096  # articles written or deleted that the keyword index may catch up with one by one
 _held_dirs: dict[Path, int] = {}  # data dirs this process has locked, with the lock file's descriptor
 
 
@@ -131,7 +129,9 @@ class ChunkStore:
         self.chunk_overlap = chunk_overlap
         self._lock = threading.RLock()
         self._generation = 0
-        self._changes: deque[tuple[int, str]] = deque(maxlen=CHANGES_KEPT)  # (generation, article id)
+        # Called with each article written or deleted, under the store's lock (so in write order):
+        # the Bot logs it for every worker's keyword index (`bot.database.SharedDatabase.record_changes`).
+        self.on_change: Callable[[str], None] | None = None
         try:
             self._collection = client.get_or_create_collection(
                 collection, embedding_function=_chroma_embedding_function(embeddings),
@@ -149,16 +149,6 @@ class ChunkStore:
     def generation(self) -> int:
         """Changes after every write made through this object (keyword index invalidation)."""
         return self._generation
-
-    def changed_since(self, generation: int) -> set[str] | None:
-        """The articles this object wrote or deleted after `generation` (so an index can catch
-        up with them alone), or None when that is further back than the changes it keeps."""
-        with self._lock:
-            if generation == self._generation:
-                return set()
-            if generation > self._generation or not self._changes or self._changes[0][0] > generation + 1:
-                return None
-            return {article for at, article in self._changes if at > generation}
 
     def count(self) -> int:
         try:
@@ -224,7 +214,8 @@ class ChunkStore:
             (report.updated if existed else report.added).append(article.id)
             report.chunks_written += len(chunks)
             self._generation += 1
-            self._changes.append((self._generation, article.id))
+            if self.on_change:
+                self.on_change(article.id)
 
     def _existing(self, article_id: str) -> dict[str, Metadata]:
         try:
@@ -243,7 +234,8 @@ class ChunkStore:
             except Exception as exc:
                 raise StoreError(f"deleting article {article_id} failed: {brief(exc)}") from exc
             self._generation += 1
-            self._changes.append((self._generation, article_id))
+            if self.on_change:
+                self.on_change(article_id)
             return True
 
     def list_articles(self) -> list[ArticleInfo]:

@@ -49,14 +49,13 @@ def test_deliveries_versions_and_rate_limits_are_shared(postgres_url: str) -> No
     one, two = SharedDatabase(postgres_url), SharedDatabase(postgres_url)
     key = f"slack:{fresh()}"
     assert one.first_time(key) and not two.first_time(key)
-    version = one.bump(f"v-{key}")
-    assert two.value(f"v-{key}") == version
-    mine, alone = one.bump_from(f"v-{key}", version)  # nobody else wrote since `version`
-    assert alone and two.value(f"v-{key}") == mine
-    theirs = two.bump(f"v-{key}")
-    late, alone = one.bump_from(f"v-{key}", mine)  # `two` wrote in between: not this worker's alone
-    assert not alone and late not in (mine, theirs) and two.value(f"v-{key}") == late
-    assert one.bump_from(f"v-new-{key}", "")[1] and two.bump_from(f"v-new-{key}", "")[1] is False
+    start = two.last_change()
+    logged = one.record_changes({"article-a"})
+    assert two.value(STORE_VERSION) == logged
+    two.record_changes({"article-b", "article-c"})
+    position, changed = one.changes_after(start, 10) or (0, set())
+    assert changed == {"article-a", "article-b", "article-c"} and position == two.last_change()
+    assert one.changes_after(position, 10) == (position, set()) and one.changes_after(start, 2) is None
     bucket = fresh()
     waits = [store.take_token(bucket, 1.0, 3.0, 100.0) for store in (one, two, one, two)]
     assert waits[:3] == [0.0, 0.0, 0.0] and waits[3] > 0
