@@ -162,11 +162,10 @@ class KeywordIndex:
         scores = np.zeros(len(self.chunks), dtype=np.float32)
         avg = self._total_length / self._live or 1.0
         for term in set(tokenize(query)):
-            tid = self.vocabulary.get(term)
-            if tid is None or tid >= len(self._df) or self._df[tid] <= 0:  # a later copy's term
+            idf = self.idf_of(term)
+            if idf is None:
                 continue
-            df = float(self._df[tid])
-            idf = math.log(1 + (self._live - df + 0.5) / (df + 0.5))
+            tid = self.vocabulary[term]
             for offsets, docs, tf in self._segments:
                 if tid + 1 >= len(offsets):  # a term newer than the segment
                     continue

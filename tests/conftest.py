@@ -11,6 +11,8 @@ import pytest
 
 from bot import Bot
 from bot.server.workers import chroma_server
+from index.keyword import KeywordIndex
+from index.store import ChunkStore
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("NEWSBOT_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -39,6 +41,23 @@ def seed_bot(tmp_path_factory: pytest.TempPathFactory) -> Bot:
 @pytest.fixture
 def bot(tmp_path: Path) -> Bot:
     return Bot(data_dir=tmp_path / "data")
+
+
+def count_store_reads(store: ChunkStore, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the reads of the whole store (one entry each): a keyword index rebuilt."""
+    reads: list[int] = []
+    all_chunks = store.all_chunks
+
+    def counted() -> list[object]:
+        reads.append(1)
+        return all_chunks()  # type: ignore[return-value]
+
+    monkeypatch.setattr(store, "all_chunks", counted)
+    return reads
+
+
+def ranked(index: KeywordIndex, query: str, k: int = 10) -> list[tuple[str, float]]:
+    return [(c.id, round(s, 4)) for c, s in index.search(query, k)]
 
 
 def article(n: int = 1, **fields: object) -> dict[str, object]:

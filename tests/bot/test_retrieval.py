@@ -6,25 +6,12 @@ import pytest
 
 from bot import Bot, retrieval
 from index.keyword import KeywordIndex
-from tests.conftest import article
-
-
-def results(index: KeywordIndex, query: str) -> list[tuple[str, float]]:
-    return [(c.id, round(s, 4)) for c, s in index.search(query, 10)]
+from tests.conftest import article, count_store_reads, ranked
 
 
 @pytest.fixture
 def rebuilds(bot: Bot, monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """How many times the whole store was read (one entry per read)."""
-    reads: list[int] = []
-    all_chunks = bot.store.all_chunks
-
-    def counted() -> list[object]:
-        reads.append(1)
-        return all_chunks()  # type: ignore[return-value]
-
-    monkeypatch.setattr(bot.store, "all_chunks", counted)
-    return reads
+    return count_store_reads(bot.store, monkeypatch)
 
 
 def test_writes_are_applied_article_by_article(bot: Bot, rebuilds: list[int]) -> None:
@@ -40,7 +27,7 @@ def test_writes_are_applied_article_by_article(bot: Bot, rebuilds: list[int]) ->
     assert len(rebuilds) == 1 and len(index) == bot.store.count()
     fresh = KeywordIndex(bot.store.all_chunks())
     for query in ("ferry line Port Elm", "mayor Ada Brandt", "lighthouse"):
-        assert results(index, query) == results(fresh, query)
+        assert ranked(index, query) == ranked(fresh, query)
     assert all(c.metadata["article_id"] != gone for c, _ in index.search("ferry Port Elm 2", 20))
 
 

@@ -12,8 +12,7 @@ from bot import Bot
 from bot.server import create_app
 from bot.server.workers import chroma_server, free_port
 from index.keyword import KeywordIndex
-from index.store import StoredChunk
-from tests.conftest import REPO, SEED, article
+from tests.conftest import REPO, SEED, article, count_store_reads, ranked
 
 
 @pytest.fixture(params=["embedded", "server", "server+postgres"])
@@ -52,8 +51,8 @@ def test_chat_endpoint(any_bot: Bot) -> None:
     assert client.get("/v1/articles").json()["total"] == 2
 
 
-def test_workers_sharing_a_server_see_each_others_writes(chroma_url: str, shared_database: str,
-                                                         tmp_path: Path) -> None:
+def test_workers_sharing_a_server_see_each_others_writes(chroma_url: str, shared_database: str, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     shared = {"chroma_url": chroma_url, "collection": f"t_{uuid.uuid4().hex[:12]}", "database_url": shared_database}
     one = Bot(data_dir=tmp_path / "one", **shared)
     two = Bot(data_dir=tmp_path / "two", **shared)
@@ -64,23 +63,14 @@ def test_workers_sharing_a_server_see_each_others_writes(chroma_url: str, shared
     # Same number of chunks, new words: only the shared version tells the other worker.
     changed = ("The town of Port Elm 1 closed its ferry line on Monday. Tickets were refunded. The mayor, Ada "
                "Brandt, said the boats were sold to a museum in the north.")
-    reads = 0
-    all_chunks = two.store.all_chunks
-
-    def counted() -> list[StoredChunk]:
-        nonlocal reads
-        reads += 1
-        return all_chunks()
-
-    two.store.all_chunks = counted  # type: ignore[method-assign]
+    reads = count_store_reads(two.store, monkeypatch)
     one.ingest([article(1, text=changed), article(2)])
     assert two.ask(question).citations[0].quote in changed
     index = two.retriever.keyword_index()
-    assert reads == 0, "the other worker's write is applied from the change log, not by reading the store"
-    fresh = KeywordIndex(all_chunks())
+    assert not reads, "the other worker's write is applied from the change log, not by reading the store"
+    fresh = KeywordIndex(one.store.all_chunks())
     for query in ("museum", "ferry line Port Elm", "Ada Brandt"):
-        assert [(c.id, round(s, 4)) for c, s in index.search(query, 5)] \
-            == [(c.id, round(s, 4)) for c, s in fresh.search(query, 5)]
+        assert ranked(index, query, 5) == ranked(fresh, query, 5)
 
 
 def test_a_chroma_server_that_goes_away_gives_503s_and_service_resumes_when_it_returns(tmp_path: Path) -> None:
