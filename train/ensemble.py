@@ -7,12 +7,11 @@ two readers make a 34 MB int8 file, not 46. Reading costs as many times one read
 """
 
 import argparse
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from train.reader import base_model_dir, export, reader_module
+from train.reader import base_model_dir, copy_tokenizer, export, reader_module
 
 
 def ensemble_module(members: list[Any]) -> Any:
@@ -22,7 +21,7 @@ def ensemble_module(members: list[Any]) -> Any:
     shared = members[0].bert.embeddings.word_embeddings
     for m in members[1:]:
         if not torch.equal(m.bert.embeddings.word_embeddings.weight, shared.weight):
-            raise SystemExit("the readers' word embeddings differ: they cannot share one copy")
+            raise ValueError("the readers' word embeddings differ: they cannot share one copy")
         m.bert.embeddings.word_embeddings = shared
 
     class Ensemble(torch.nn.Module):
@@ -52,11 +51,11 @@ def main() -> None:
         member: Any = reader_module(base)  # Any: its class exists only where torch is installed
         member.load_state_dict(torch.load(path / "torch" / "reader.pt", map_location="cpu"))
         members.append(member.eval())
-    model = ensemble_module(members).eval()
-    (args.out / "torch").mkdir(parents=True, exist_ok=True)
-    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"):
-        if (args.models[0] / "torch" / name).exists():
-            shutil.copy(args.models[0] / "torch" / name, args.out / "torch" / name)
+    try:
+        model = ensemble_module(members).eval()
+    except ValueError as exc:
+        raise SystemExit(f"train.ensemble: {exc}") from None
+    copy_tokenizer(args.models[0], args.out)
     export(model, args.out)
 
 

@@ -13,6 +13,7 @@ import argparse
 import json
 import math
 import random
+import shutil
 import tempfile
 import time
 import zipfile
@@ -216,10 +217,16 @@ def main() -> None:
     print(json.dumps({"trained_s": round(time.time() - began), "pairs": len(rows), "steps": len(plan)}))
 
 
+def copy_tokenizer(model: Path, out: Path) -> None:
+    """A trained reader's tokenizer files into `out`/torch, where `export` takes the runtime's from."""
+    (out / "torch").mkdir(parents=True, exist_ok=True)
+    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"):
+        if (model / "torch" / name).exists():
+            shutil.copy(model / "torch" / name, out / "torch" / name)
+
+
 def export(model: "torch.nn.Module", out: Path) -> None:
     """ONNX (fp32) and its dynamic int8 quantization, with the tokenizer the runtime uses."""
-    import shutil
-
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
 

@@ -5,12 +5,11 @@
 """
 
 import argparse
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from train.reader import base_model_dir, export, reader_module
+from train.reader import base_model_dir, copy_tokenizer, export, reader_module
 
 
 def main() -> None:
@@ -27,11 +26,8 @@ def main() -> None:
     model: Any = reader_module(base_model_dir(Path(tempfile.gettempdir()) / "newsbot-minilm-base"))
     model.load_state_dict(soup)
     model.eval()
-    (args.out / "torch").mkdir(parents=True, exist_ok=True)
+    copy_tokenizer(args.models[0], args.out)
     torch.save(soup, args.out / "torch" / "reader.pt")
-    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"):
-        if (args.models[0] / "torch" / name).exists():
-            shutil.copy(args.models[0] / "torch" / name, args.out / "torch" / name)
     export(model, args.out)
 
 
