@@ -1,7 +1,6 @@
 """`Bot`: the in-process entry point. Ingest articles, ask questions, stream answers."""
 
 import hashlib
-import logging
 import re
 import threading
 import uuid
@@ -32,7 +31,6 @@ from index.loaders import Source, expand_sources, load_sources
 from index.store import ArticleInfo, IngestReport
 
 _WORDS = re.compile(r"\S+\s*")
-log = logging.getLogger("newsbot")
 
 
 class Bot:
