@@ -69,6 +69,7 @@ audit: setup
 
 eval: setup
 	$(BIN)/newsbot eval ../shared/data/dev_news_qa/questions.jsonl --articles ../shared/data/dev_news_qa/articles.jsonl
+	$(BIN)/newsbot eval ../shared/data/dev_direct_qa/questions.jsonl --articles ../shared/data/dev_news_qa/articles.jsonl
 
 bench: setup
 	$(BIN)/python bench/bench_core.py

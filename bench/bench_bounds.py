@@ -1,19 +1,27 @@
 """Benchmark: CPU seconds per MB for hostile inputs at the sizes the limits allow, through the
-steps before embedding (loading, cleaning, splitting, chunking) and for the largest question.
+steps before embedding (loading, cleaning, splitting, chunking) and for the largest question;
+then hostile requests to a real `newsbot serve` on 127.0.0.1: the server's CPU seconds for each
+(all its processes) and the longest wait of a `/healthz` polled every 50 ms meanwhile.
 Prints numbers; asserts nothing.
 
-    .venv/bin/python bench/bench_bounds.py
+    .venv/bin/python bench/bench_bounds.py [--http-only]
 
 Embedding is the deliberate cost of an ingest and is reported apart: chunks per MB of text and
 seconds per chunk with the default embedder, so the bound of a whole request is their product.
 """
 
+import argparse
+import contextlib
 import functools
 import json
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from tempfile import TemporaryDirectory
+
+import httpx
+from bench_http import cpu_seconds, start_server  # beside this file: python puts bench/ on the path
 
 from bot.core import Bot
 from bot.settings import Settings
@@ -39,7 +47,81 @@ def through_chunking(data: bytes, name: str) -> object:
     return sum(len(chunk_article(a)) for a in articles)
 
 
+def hostile_requests() -> dict[str, dict[str, object]]:
+    """name -> httpx request arguments (path, and json or files)."""
+    def upload(name: str, data: bytes) -> dict[str, object]:
+        return {"path": "/v1/articles", "files": [("files", (name, data, "text/plain"))]}
+
+    def ask(message: str) -> dict[str, object]:
+        return {"path": "/v1/chat", "json": {"message": message}}
+
+    report = " ".join(f"Sentence {i} of a long report on the harbour and its boats." for i in range(1700))
+    return {
+        **{f"vtab_line_{n // 1000}k": upload("vtabs.txt", b"\x0b" * n) for n in (25_000, 50_000, 100_000, 150_000)},
+        "article_106kb_json": {"path": "/v1/articles", "json": {"title": "A long report", "text": report}},
+        "ligature_fdfa_x100_question": ask("\ufdfa" * 100),
+        "ligature_fdfa_x100_article": {"path": "/v1/articles", "json": {"title": "Ligatures", "text": "\ufdfa" * 100}},
+        "dz_x2000_question": ask("ǅ" * 2000),
+        "sharp_s_x2000_question": ask("ß" * 2000),
+        "combining_x2000_question": ask("e" + "\u0301" * 1999),
+        "dot_space_x1000_question": ask(". " * 1000),
+    }
+
+
+def probe_health(base: str, done: threading.Event, waits: list[float]) -> None:
+    """/healthz every 50 ms until `done`, each wait in `waits`."""
+    while not done.is_set():
+        start = time.perf_counter()
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.get(f"{base}/healthz", timeout=120)
+        waits.append(time.perf_counter() - start)
+        time.sleep(0.05)
+
+
+def over_http(port: int = 8765) -> None:
+    """Each hostile request alone against a fresh server on the samples: status, the server's CPU
+    seconds, wall seconds, and the longest /healthz wait while it ran."""
+    with TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        Bot(settings=Settings(data_dir=data)).ingest([REPO / "samples"])
+        server = start_server(data, port, cache=False)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            httpx.post(f"{base}/v1/chat", json={"message": "warm up"}, timeout=60)
+            for name, request in hostile_requests().items():
+                waits: list[float] = []
+                done = threading.Event()
+                watcher = threading.Thread(target=probe_health, args=(base, done, waits))
+                before, start = cpu_seconds(server.pid), time.perf_counter()
+                watcher.start()
+                args = dict(request)
+                path = str(args.pop("path"))
+                try:
+                    status: object = httpx.post(base + path, timeout=300, **args).status_code  # type: ignore[arg-type]
+                except httpx.HTTPError as exc:
+                    status = type(exc).__name__
+                wall = time.perf_counter() - start
+                done.set()
+                watcher.join()
+                print(json.dumps({name: {"status": status, "server_cpu_s": round(cpu_seconds(server.pid) - before, 2),
+                                         "wall_s": round(wall, 2), "healthz_max_s": round(max(waits, default=0), 3),
+                                         "alive": server.poll() is None}}), flush=True)
+        finally:
+            server.terminate()
+            server.wait(30)
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--http-only", action="store_true", help="only the hostile requests over HTTP")
+    if parser.parse_args().http_only:
+        over_http()
+        return
+    in_process()
+    over_http()
+
+
+def in_process() -> None:
     laughs = (b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
               b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;">]><rss version="2.0">'
               b"<channel><item><title>&d;&d;&d;&d;</title><description>Text.</description></item></channel></rss>")

@@ -45,6 +45,7 @@ class ItemResult:
     hit: bool
     words: int
     latency_ms: float
+    style: str | None = None
 
 
 @dataclass
@@ -58,6 +59,9 @@ class Report:
     latency_p50_ms: float
     latency_p95_ms: float
     k: int
+    # Per question style (sets that label them, as dev_direct_qa): answerable styles the share
+    # answered right, unanswerable ones the share declined.
+    by_style: dict[str, float] = field(default_factory=dict)
     items: list[ItemResult] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
@@ -104,13 +108,15 @@ def evaluate(bot: Bot, questions: list[dict[str, Any]], k: int = 5,
         answer: Answer = bot.ask(q["question"])
         latency = (time.perf_counter() - start) * 1000
         gold = [str(a) for a in q.get("answers") or []]
-        answerable = bool(q.get("answerable", bool(gold)))
+        groups = [[str(a) for a in group] for group in q.get("all_of") or []]
+        answerable = bool(q.get("answerable", bool(gold or groups)))
         cited = [c.article_id for c in answer.citations[:k]]
         item = ItemResult(
             id=str(q.get("id", len(items))), question=q["question"], answerable=answerable,
-            predicted_answerable=answer.answerable, answer=answer.text, gold=gold,
-            correct=answer.answerable and any(contains(answer.text, g) for g in gold),
-            hit=q.get("article_id") in cited, words=len(answer.text.split()), latency_ms=latency)
+            predicted_answerable=answer.answerable, answer=answer.text, gold=gold or [" + ".join(g[0] for g in groups)],
+            correct=answer.answerable and is_right(answer.text, gold, groups),
+            hit=q.get("article_id") in cited, words=len(answer.text.split()), latency_ms=latency,
+            style=q.get("style"))
         items.append(item)
         if on_item:
             on_item(item)
@@ -125,7 +131,22 @@ def evaluate(bot: Bot, questions: list[dict[str, Any]], k: int = 5,
         refusal_rate_unanswerable=sum(not i.predicted_answerable for i in neg) / max(1, len(neg)),
         false_refusal_rate=sum(not i.predicted_answerable for i in pos) / max(1, len(pos)),
         latency_p50_ms=percentile(latencies, 0.5), latency_p95_ms=percentile(latencies, 0.95),
-        k=k, items=items)
+        k=k, by_style=by_style(items), items=items)
+
+
+def is_right(answer: str, gold: list[str], groups: list[list[str]]) -> bool:
+    """Holds one of the gold strings; with `all_of` groups (two-part questions), one of each group."""
+    if groups:
+        return all(any(contains(answer, alt) for alt in group) for group in groups)
+    return any(contains(answer, g) for g in gold)
+
+
+def by_style(items: list[ItemResult]) -> dict[str, float]:
+    styles: dict[str, list[bool]] = {}
+    for i in items:
+        if i.style:
+            styles.setdefault(i.style, []).append(i.correct if i.answerable else not i.predicted_answerable)
+    return {style: round(sum(v) / len(v), 3) for style, v in sorted(styles.items())}
 
 
 def run_eval(questions_path: Path, articles_path: Path | None, settings: Settings | None = None,

@@ -8,7 +8,7 @@ if TYPE_CHECKING:
     from index.articles import Article
     from index.chunking import Chunk, chunk_article, split_sentences
     from index.embeddings import get_embeddings
-    from index.errors import ConfigError, IngestError, NewsbotError, StoreError
+    from index.errors import ConfigError, EmbedderError, IngestError, NewsbotError, StoreError
     from index.loaders import load_sources
     from index.store import ArticleInfo, ChunkStore, IngestReport, StoredChunk, make_client
 
@@ -17,12 +17,12 @@ _HOME = {
     "Article": "index.articles",
     **dict.fromkeys(["Chunk", "chunk_article", "split_sentences"], "index.chunking"),
     "get_embeddings": "index.embeddings",
-    **dict.fromkeys(["ConfigError", "IngestError", "NewsbotError", "StoreError"], "index.errors"),
+    **dict.fromkeys(["ConfigError", "EmbedderError", "IngestError", "NewsbotError", "StoreError"], "index.errors"),
     "load_sources": "index.loaders",
     **dict.fromkeys(["ArticleInfo", "ChunkStore", "IngestReport", "StoredChunk", "make_client"], "index.store"),
 }
 __all__ = [
-    "Article", "ArticleInfo", "Chunk", "ChunkStore", "ConfigError", "IngestError",
+    "Article", "ArticleInfo", "Chunk", "ChunkStore", "ConfigError", "EmbedderError", "IngestError",
     "IngestReport", "NewsbotError", "StoreError", "StoredChunk", "chunk_article", "get_embeddings",
     "load_sources", "make_client", "split_sentences",
 ]

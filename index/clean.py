@@ -3,7 +3,9 @@
 import re
 import unicodedata
 
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+# Every kind of space but the newline (vertical tab, form feed, U+2028... included) becomes one
+# space: the patterns below then never meet a run of blanks they could rescan at each position.
+_SPACES = re.compile(r"(?:[^\S\n]|\u200b)+")
 _BLANKS = re.compile(r"\n{3,}")
 _BULLET = re.compile(r"^(?:[•▪◦‣·*]|-(?= ))\s*")
 _DATELINE = re.compile(r"^(?:[A-Z][\w.'’ -]{0,40} )?CNN(?: Business| Politics)? —\s*")
@@ -41,7 +43,8 @@ _UI_WORDS = frozenset([
     "topics", "tweet", "twitter", "whatsapp", "x",
 ])
 # A photo credit at the end of a caption or paragraph: "(Credit: Jane Doe / Grist)", "(Photo: AP)".
-_CREDIT_TAIL = re.compile(r"\s*\((?:Photo |Image )?(?:Credit|Photo|Image|Illustration)s?:[^()]{1,120}\)\s*$",
+# Led by its parenthesis (not by blanks, which a search would rescan from every position) and bounded.
+_CREDIT_TAIL = re.compile(r" ?\((?:Photo |Image )?(?:Credit|Photo|Image|Illustration)s?:[^()]{1,120}\) ?$",
                           re.IGNORECASE)
 _DOMAIN = re.compile(r"^(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$", re.IGNORECASE)
 

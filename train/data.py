@@ -113,3 +113,53 @@ def shuffled(items: list[Any], seed: int = 13) -> list[Any]:
     items = list(items)
     random.Random(seed).shuffle(items)
     return items
+
+
+EXTRA_HOLDOUT_EVERY = 10  # one tenth of squad_extra's articles (contexts where untitled) held out
+# Datasets whose "title" labels the collection, not the text: grouped by context, read untitled.
+UNTITLED = {"squadshifts_reddit", "tweetqa", "covid_qa_deepset"}
+
+
+@dataclass
+class ExtraQuestion:
+    id: str
+    dataset: str
+    question: str
+    passage: Passage
+    spans: list[tuple[int, int]]  # character spans of the gold answers in the passage; [] when unanswerable
+    held_out: bool
+
+
+def extra_group(row: dict[str, Any]) -> str:
+    """What is held out together: a titled article whole (all its paragraphs), else one context."""
+    title = "" if row["dataset"] in UNTITLED else row.get("title")
+    return f"{row['dataset']}:{title or row['context']}"
+
+
+def is_held_out(group: str) -> bool:
+    import hashlib
+
+    return int(hashlib.sha1(group.encode()).hexdigest()[:8], 16) % EXTRA_HOLDOUT_EVERY == 0
+
+
+def extra_items() -> Iterator[ExtraQuestion]:
+    """squad_extra's questions (training side and held-out side), each with its paragraph."""
+    for row in read_jsonl(DATA / "squad_extra" / "train.jsonl.gz"):
+        group = extra_group(row)
+        title = "" if row["dataset"] in UNTITLED else str(row.get("title") or "").replace("_", " ")
+        chunk = StoredChunk(f"extra:{group}", row["context"], {"article_id": group, "title": title})
+        spans = [(a["answer_start"], a["answer_start"] + len(a["text"])) for a in row["answers"]]
+        yield ExtraQuestion(row["id"], row["dataset"], row["question"], Passage(chunk, 0.0), spans,
+                            is_held_out(group))
+
+
+def sentence_span(context: str, sentence: str, spans: list[tuple[int, int]]) -> list[int] | None:
+    """The first gold span lying inside the sentence (offsets within the sentence), else None:
+    offsets, not string search, so an answer word repeated elsewhere is no positive."""
+    at = context.find(sentence)
+    while at >= 0:
+        for s, e in spans:
+            if at <= s and e <= at + len(sentence):
+                return [s - at, e - at]
+        at = context.find(sentence, at + 1)
+    return None

@@ -12,6 +12,10 @@ Sources (read from ../shared/data, see train/data.py):
 - SQuAD 2.0: the sentence holding the gold span is a positive, the paragraph's other
   sentences negatives; every sentence of an unanswerable question's paragraph is a negative
   (SQuAD wrote those questions to look answerable).
+- squad_extra (`--extra N`: up to N of its training-side questions, 0 = none, -1 = all; its
+  held-out tenth is never read here): as SQuAD 2.0, with the positive found by the gold span's
+  offsets. The paragraph's other sentences are in-context negatives: the same story, not the
+  fact asked for, the case a decline must catch beside the off-topic one.
 """
 
 import argparse
@@ -22,7 +26,18 @@ from pathlib import Path
 from bot.candidates import Candidate, candidates
 from bot.evaluation import contains
 from bot.retrieval import Passage
-from train.data import NewsQuestion, WeekPools, labelled, news_articles, news_questions, split_weeks, squad_items
+from train.data import (
+    NewsQuestion,
+    WeekPools,
+    extra_items,
+    labelled,
+    news_articles,
+    news_questions,
+    sentence_span,
+    shuffled,
+    split_weeks,
+    squad_items,
+)
 
 TOP = 10  # first-stage candidates looked at per question (the reader reads 8 at ask time)
 
@@ -55,6 +70,31 @@ def mined_positives(q: NewsQuestion, pools: WeekPools) -> list[Candidate]:
             and any(contains(c.sentence, a) for a in q.answers)]
 
 
+def extra_rows(limit: int) -> list[dict[str, object]]:
+    """Pairs from squad_extra's training side: the sentence holding a gold span (by offset) is a
+    positive with its span, two other sentences of the paragraph (best first-stage score first)
+    in-context negatives; an unanswerable question's top two sentences are negatives."""
+    items = shuffled([q for q in extra_items() if not q.held_out], seed=11)
+    rows: list[dict[str, object]] = []
+    for q in items if limit < 0 else items[:limit]:
+        ranked = candidates(q.question, [q.passage])
+        context = q.passage.chunk.text
+        src = f"extra:{q.dataset}"
+        if not q.spans:
+            rows += [{"q": q.question, "s": c.sentence, "y": 0, "src": f"{src}:impossible"} for c in ranked[:2]]
+            continue
+        spans = [(c, sentence_span(context, c.sentence, q.spans)) for c in ranked]
+        pos = [(c, span) for c, span in spans if span is not None][:1]
+        if not pos:
+            continue  # the answer lies in no whole sentence (a fragment, a caption): nothing to learn from
+        neg = [c for c, span in spans if span is None and not any(
+            context[s:e].lower() in c.sentence.lower() for s, e in q.spans)][:2]
+        rows += [{"q": q.question, "s": c.sentence, "y": 1, "src": src, "a": span, "g": f"{src}:{q.id}"}
+                 for c, span in pos]
+        rows += [{"q": q.question, "s": c.sentence, "y": 0, "src": src, "g": f"{src}:{q.id}"} for c in neg]
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=Path("build/train/pairs.jsonl"))
@@ -63,6 +103,8 @@ def main() -> None:
     parser.add_argument("--ooc-neg", type=int, default=2)
     parser.add_argument("--mined", type=int, default=0,
                         help="positives added per question from its answer articles beyond the top candidates")
+    parser.add_argument("--extra", type=int, default=0,
+                        help="squad_extra training questions to add (0 none, -1 all); its held-out tenth is never used")
     args = parser.parse_args()
     rng = random.Random(7)
     questions = news_questions()
@@ -103,6 +145,8 @@ def main() -> None:
             rows += [{"q": question, "s": c.sentence, "y": 0, "src": "squad", "g": f"squad:{n}"} for c in neg[:2]]
         else:
             rows += [{"q": question, "s": c.sentence, "y": 0, "src": "squad_impossible"} for c in ranked[:2]]
+    if args.extra:
+        rows += extra_rows(args.extra)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", encoding="utf-8") as f:
         for row in rows:

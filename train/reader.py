@@ -155,6 +155,8 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--init", type=Path, help="start from a previous run's torch/reader.pt (train on from it)")
+    parser.add_argument("--checkpoint-every", type=int, default=250,
+                        help="steps between checkpoints (OUT/checkpoint.pt); a rerun with the same arguments resumes")
     args = parser.parse_args()
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
@@ -182,8 +184,12 @@ def main() -> None:
         optimizer, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (len(plan) - s) / max(1, len(plan) - warmup)))
     loss_fn = torch.nn.BCEWithLogitsLoss()
     model.train()
-    began, running = time.time(), 0.0
+    checkpoint = args.out / "checkpoint.pt"
+    done, running, spent = resume(checkpoint, model, optimizer, scheduler, len(plan))
+    began = time.time() - spent
     for step, batch in enumerate(plan, 1):
+        if step <= done:
+            continue
         enc = tokenizer([str(r["q"]) for r in batch], [str(r["s"]) for r in batch], truncation="longest_first",
                         max_length=args.max_tokens, padding=True, return_tensors="pt", return_offsets_mapping=True)
         starts, ends = span_targets(enc, batch)
@@ -208,13 +214,52 @@ def main() -> None:
         if step % 50 == 0 or step == len(plan):
             print(json.dumps({"step": step, "of": len(plan), "loss": round(running, 4),
                               "elapsed_s": round(time.time() - began)}), flush=True)
+        if step % args.checkpoint_every == 0 and step < len(plan):
+            save_checkpoint(checkpoint, model, optimizer, scheduler, step, running, time.time() - began, len(plan))
     model.eval()
     args.out.mkdir(parents=True, exist_ok=True)
+    checkpoint.unlink(missing_ok=True)
     (args.out / "torch").mkdir(exist_ok=True)
     torch.save(model.state_dict(), args.out / "torch" / "reader.pt")
     tokenizer.save_pretrained(args.out / "torch")
     export(model.cpu(), args.out)
     print(json.dumps({"trained_s": round(time.time() - began), "pairs": len(rows), "steps": len(plan)}))
+
+
+def save_checkpoint(path: Path, model: "torch.nn.Module", optimizer: "torch.optim.Optimizer",
+                    scheduler: "torch.optim.lr_scheduler.LRScheduler", step: int, running: float, spent: float,
+                    steps: int) -> None:
+    """Everything a rerun needs to go on from `step` as if never stopped (the batch plan is rebuilt
+    from the seed); written to a temporary file and renamed, so a stop mid-write keeps the last one."""
+    import torch
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+             "step": step, "steps": steps, "running": running, "spent_s": spent,
+             "torch_rng": torch.get_rng_state()}
+    tmp = path.with_suffix(".tmp")
+    torch.save(state, tmp)
+    tmp.replace(path)
+
+
+def resume(path: Path, model: "torch.nn.Module", optimizer: "torch.optim.Optimizer",
+           scheduler: "torch.optim.lr_scheduler.LRScheduler", steps: int) -> tuple[int, float, float]:
+    """(steps done, running loss, seconds spent) from a checkpoint, loaded into the training state;
+    (0, 0, 0) without one. A checkpoint of another plan (other pairs or arguments) is refused."""
+    import torch
+
+    if not path.exists():
+        return 0, 0.0, 0.0
+    state = torch.load(path, map_location="cpu", weights_only=False)
+    if state["steps"] != steps:
+        raise SystemExit(f"{path} is from a run of {state['steps']} steps, this one has {steps}: "
+                         "rerun with the same pairs and arguments, or delete it")
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    scheduler.load_state_dict(state["scheduler"])
+    torch.set_rng_state(state["torch_rng"])
+    print(json.dumps({"resumed_at_step": state["step"], "of": steps}), flush=True)
+    return int(state["step"]), float(state["running"]), float(state["spent_s"])
 
 
 def copy_tokenizer(model: Path, out: Path) -> None:

@@ -3,7 +3,7 @@
 
 import pytest
 
-from bot.evaluation import contains, normalise, run_eval
+from bot.evaluation import ItemResult, by_style, contains, is_right, normalise, run_eval
 from tests.conftest import DEV
 
 
@@ -11,6 +11,22 @@ def test_normalised_matching() -> None:
     assert normalise("The U.S. Open, 2022!") == ["u", "s", "open", "2022"]
     assert contains("It sold for $12,600,000 at auction.", "$12,600,000")
     assert contains("Ian made landfall", "ian") and not contains("Brian made landfall", "Ian")
+
+
+def test_a_two_part_question_is_right_only_with_one_answer_of_each_part() -> None:
+    groups = [["shower"], ["wash their hands", "wash hands"]]
+    assert is_right("They can shower and wash their hands in it.", [], groups)
+    assert not is_right("They can shower in it.", [], groups)
+    assert is_right("Mayor Chokwe Antar Lumumba said.", ["Lumumba"], [])
+
+
+def test_styles_score_answers_right_and_unanswerables_declined() -> None:
+    def item(style: str, answerable: bool, predicted: bool, correct: bool) -> ItemResult:
+        return ItemResult("i", "q?", answerable, predicted, "a", [], correct, False, 1, 1.0, style)
+
+    items = [item("lexical", True, True, True), item("lexical", True, True, False),
+             item("off-topic", False, False, False), item("off-topic", False, True, False)]
+    assert by_style(items) == {"lexical": 0.5, "off-topic": 0.5}
 
 
 @pytest.mark.slow

