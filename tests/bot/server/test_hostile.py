@@ -34,6 +34,11 @@ CORPUS: list[tuple[str, str, str | bytes, str]] = [
     ("POST", "/v1/chat", b"\xff\xfe\x00garbage", "application/json"),
     ("POST", "/v1/chat", "message=hi", "application/x-www-form-urlencoded"),
     ("POST", "/v1/chat", json.dumps({"message": LIGATURES}), JSON_TYPE),
+    *[("POST", "/v1/chat", json.dumps({"message": "hi", "filters": {"published_after": d}}), JSON_TYPE)
+      for d in ("Mon, 01 Jan 99999999999 00:00:00 +0000", "2025-06-03T00:00:00+25:00")],
+    ("POST", "/v1/chat/completions", json.dumps({"model": "newsbot", "messages": [{"role": "user", "content": "hi"}],
+                                                 "filters": {"published_before": "2025-06-03T00:00:00+25:00"}}),
+     JSON_TYPE),
     ("POST", "/v1/chat", json.dumps({"message": "Who attends? " + "\ufdfa" * 8}), JSON_TYPE),
     ("POST", "/v1/chat/completions",
      json.dumps({"model": "newsbot", "messages": [{"role": "user", "content": LIGATURES}]}), JSON_TYPE),
@@ -49,6 +54,9 @@ CORPUS: list[tuple[str, str, str | bytes, str]] = [
      "application/json"),
     ("POST", "/v1/articles", json.dumps([{}] * 5000), "application/json"),
     ("POST", "/v1/articles", json.dumps({"title": LIGATURES, "text": "Prayer text. " + LIGATURES}), JSON_TYPE),
+    *[("POST", "/v1/articles", json.dumps({"title": "T", "text": "Some text here.", **field}), JSON_TYPE)
+      for field in ({"published": "Mon, 01 Jan 99999999999 00:00:00 +0000"}, {"published": "2025-06-03T00:00:00+25:00"},
+                    {"source": "Wire\ud800"}, {"id": "id\ud800"}, {"url": "https://example.org/\ud800"})],
     ("POST", "/v1/articles", json.dumps({"title": "Tabs", "text": "\x0b" * 150_000}), JSON_TYPE),
     ("POST", "/v1/articles", json.dumps({"title": "T" * 100_000, "text": "Some text. " * 100}), "application/json"),
     ("POST", "/v1/articles", b"--x\r\nContent-Disposition: form-data; name=\"files\"\r\n\r\nno filename\r\n--x--",
@@ -108,7 +116,8 @@ def test_no_hostile_request_gets_a_5xx(hostile: tuple[TestClient, Bot], method: 
     r = client.request(method, path, content=body, headers={"Content-Type": kind} if kind else {})
     assert r.status_code < 500, r.text[:300]
     if r.status_code >= 400:
-        detail = r.json()["detail"]
+        body = r.json()
+        detail = body["error"]["message"] if path.startswith("/v1/chat/completions") else body["detail"]
         assert isinstance(detail, str) and detail and "Traceback" not in detail
     assert before <= {a.id for a in bot.articles()}  # nothing stored is lost
     assert "3.5" in bot.ask("What is the spending target?").text
