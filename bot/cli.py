@@ -28,6 +28,8 @@ def _parser() -> argparse.ArgumentParser:
     ingest = sub.add_parser("ingest", help="add or update articles from files, directories or URLs")
     ingest.add_argument("sources", nargs="+", help=".txt .md .html .json .jsonl .rss/.atom/.xml, a directory, or a URL")
     ingest.add_argument("--skip-errors", action="store_true", help="ingest what loads and list the failures")
+    ingest.add_argument("--allow-private-hosts", action="store_true",
+                        help="fetch URLs from private, loopback and link-local addresses too (refused by default)")
 
     ask = sub.add_parser("ask", help="answer a question")
     ask.add_argument("question")
@@ -63,7 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         try:
-            settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
+            given = {"data_dir": args.data_dir} if args.data_dir else {}
+            if getattr(args, "allow_private_hosts", False):
+                given["fetch_private_hosts"] = True
+            settings = Settings(**given)
         except ValidationError as exc:
             print(f"newsbot: error: invalid settings: {_settings_problem(exc)}", file=sys.stderr)
             return 2
@@ -125,7 +130,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.url:
         from bot.cli_remote import run
 
-        code, result = run(args, args.url)
+        code, result = run(args, args.url, settings.fetch_private_hosts)
         return _show(args, code, result)
     from bot.core import Bot  # Chroma, LangChain and the models: only for commands that open the store
 

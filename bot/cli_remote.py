@@ -16,11 +16,11 @@ from index.records import ArticleInfo, IngestReport
 BATCH = 16  # articles per request: progress shows, and one request's work stays small
 
 
-def run(args: argparse.Namespace, url: str) -> tuple[int, object]:
+def run(args: argparse.Namespace, url: str, private_hosts: bool = False) -> tuple[int, object]:
     """(exit code, what to print: an IngestReport, an Answer, the article list, or a message)."""
     with Client(url) as client:
         if args.command == "ingest":
-            return ingest(client, args.sources, args.skip_errors)
+            return ingest(client, args.sources, args.skip_errors, private_hosts)
         if args.command == "ask":
             filters = {k: v for k, v in {"source": args.source, "published_after": args.after,
                                          "published_before": args.before}.items() if v}
@@ -35,14 +35,15 @@ def run(args: argparse.Namespace, url: str) -> tuple[int, object]:
         return 0, f"deleted {args.article_id}"
 
 
-def ingest(client: Client, sources: list[str], skip_errors: bool) -> tuple[int, IngestReport]:
+def ingest(client: Client, sources: list[str], skip_errors: bool, private_hosts: bool = False
+           ) -> tuple[int, IngestReport]:
     """Files, directories and URLs are read here (as a local ingest reads them) and the articles
     posted in batches; with `skip_errors` a source that does not load is listed and skipped."""
     report = IngestReport()
     loaded: list[Article] = []
     for source in expand_sources(sources):
         try:
-            loaded += list(load_sources([source]))
+            loaded += list(load_sources([source], private_hosts=private_hosts))
         except IngestError as exc:
             if not skip_errors:
                 raise

@@ -88,7 +88,8 @@ class Bot:
         articles: list[Article] = []
         for source in expand_sources(items):  # one file at a time: a bad one costs only itself
             try:
-                loaded = list(load_sources([source]))  # whole or nothing per source
+                # whole or nothing per source
+                loaded = list(load_sources([source], private_hosts=self.settings.fetch_private_hosts))
                 for article in loaded:
                     where = str(source)[:200] if isinstance(source, str | Path) else f"article {article.id[:100]}"
                     self.check_article(article, where)

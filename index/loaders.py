@@ -10,6 +10,7 @@ from index.articles import Article, article_from_dict
 from index.charsets import decode
 from index.clean import clean_title, html_metadata, html_to_text, is_furniture, looks_like_domain, normalise_text
 from index.errors import IngestError
+from index.outbound import refuse_private
 
 Source = str | Path | dict[str, Any] | Article
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
@@ -34,15 +35,17 @@ def expand_sources(sources: Iterable[Source]) -> Iterator[Source]:
             yield source
 
 
-def load_sources(sources: Iterable[Source], url_timeout: float = 10.0) -> Iterator[Article]:
-    """Articles from each source in order; directories are walked for known file types."""
+def load_sources(sources: Iterable[Source], url_timeout: float = 10.0, private_hosts: bool = False
+                 ) -> Iterator[Article]:
+    """Articles from each source in order; directories are walked for known file types. URLs are
+    fetched from public addresses only unless `private_hosts` (index/outbound.py)."""
     for source in expand_sources(sources):
         if isinstance(source, Article):
             yield source
         elif isinstance(source, dict):
             yield article_from_dict(source, "article")
         elif isinstance(source, str) and source.startswith(("http://", "https://")):
-            yield from load_url(source, url_timeout)
+            yield from load_url(source, url_timeout, private_hosts)
         elif isinstance(source, str) and _SCHEME.match(source):
             raise IngestError("only http:// and https:// URLs can be fetched", source[:200])
         else:
@@ -188,12 +191,18 @@ def _feed_date(entry: Any) -> str | None:
     return f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}+00:00"
 
 
-def load_url(url: str, timeout: float = 10.0) -> list[Article]:
+def load_url(url: str, timeout: float = 10.0, private_hosts: bool = False) -> list[Article]:
     import httpx
 
+    def vet(request: httpx.Request) -> None:  # every request, redirects included, before it connects
+        if not private_hosts:
+            refuse_private(str(request.url), request.url.host, request.url.port or
+                           (443 if request.url.scheme == "https" else 80))
+
     try:
-        response = httpx.get(url, timeout=timeout, follow_redirects=True,
-                             headers={"User-Agent": "newsbot/0.1 (+article ingest)"})
+        with httpx.Client(timeout=timeout, follow_redirects=True, event_hooks={"request": [vet]},
+                          headers={"User-Agent": "newsbot/0.1 (+article ingest)"}) as client:
+            response = client.get(url)
         response.raise_for_status()
     except httpx.HTTPStatusError as exc:
         raise IngestError(f"HTTP {exc.response.status_code} fetching the URL", url) from exc

@@ -80,6 +80,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         status, kind, body = self.routes.get(self.path, (404, "text/plain", b"not found"))
         self.send_response(status)
+        if 300 <= status < 400:  # a redirect's body is where it points
+            self.send_header("Location", body.decode())
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()

@@ -44,6 +44,13 @@ class MCPEndpoint:
                 self._manager = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] == "GET":
+            # A GET opens the stream of server-initiated messages, which a stateless server never
+            # sends: held open, it lasted as long as the client (463 s in a probe). The spec's answer
+            # for a server without that stream is 405.
+            await send_error(send, scope["path"], 405, "this MCP server sends no server-initiated messages: "
+                             "POST JSON-RPC requests to /mcp", [(b"allow", b"POST, DELETE")])
+            return
         headers = dict(scope["headers"])
         try:
             admit(self.key_check, headers.get(b"authorization", b"").decode("latin-1") or None)

@@ -44,6 +44,19 @@ def test_errors_exit_non_zero_with_a_message(tmp_path: Path, capsys: pytest.Capt
     assert code == 1 and "empty" in err
 
 
+def test_a_private_url_is_refused_unless_allowed(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                web: tuple[str, dict[str, tuple[int, str, bytes]]]) -> None:
+    data = str(tmp_path / "d")
+    code, _, err = run(capsys, "--data-dir", data, "ingest", "http://169.254.169.254/latest/meta-data/")
+    assert code == 1 and "169.254.169.254" in err and "--allow-private-hosts" in err
+    base, routes = web
+    routes["/ferry"] = (200, "text/plain", b"Ferry returns\n\nThe harbour ferry returned on Monday after repairs.")
+    code, _, err = run(capsys, "--data-dir", data, "ingest", base + "/ferry")
+    assert code == 1 and "127.0.0.1" in err
+    code, out, _ = run(capsys, "--data-dir", data, "ingest", "--allow-private-hosts", base + "/ferry")
+    assert code == 0 and "1 added" in out
+
+
 def test_console_script_says_when_the_store_is_empty(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "bot.cli", "--data-dir", str(tmp_path / "typo"), "ask",
                              "Anything?"], capture_output=True, text=True, cwd=REPO, timeout=120)

@@ -91,9 +91,9 @@ def test_url_html_and_feed(web: tuple[str, dict[str, tuple[int, str, bytes]]]) -
     base, routes = web
     routes["/mill"] = (200, "text/html; charset=utf-8", HTML.encode())
     routes["/feed"] = (200, "application/rss+xml", RSS.encode())
-    [page] = load_sources([base + "/mill"])
+    [page] = load_sources([base + "/mill"], private_hosts=True)
     assert "oak water wheel" in page.text and page.url == base + "/mill"
-    assert len(load_url(base + "/feed")) == 2
+    assert len(load_url(private_hosts=True, url=base + "/feed")) == 2
 
 
 @pytest.mark.parametrize(
@@ -124,9 +124,44 @@ def test_bad_files_raise_clear_errors(tmp_path: Path, name: str, content: bytes,
 def test_unreachable_and_missing_urls(web: tuple[str, dict[str, tuple[int, str, bytes]]]) -> None:
     base, _routes = web
     with pytest.raises(IngestError, match="HTTP 404"):
-        load_url(base + "/nope")
+        load_url(private_hosts=True, url=base + "/nope")
     with pytest.raises(IngestError, match="could not fetch"):
-        load_url("http://127.0.0.1:9/closed", timeout=2)
+        load_url("http://127.0.0.1:9/closed", timeout=2, private_hosts=True)
+
+
+@pytest.mark.parametrize("url", ["http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:9/x",
+                                 "http://localhost/", "http://[::1]/", "http://[::ffff:10.0.0.1]/",
+                                 "https://192.168.1.1/feed.xml", "http://0.0.0.0/"])
+def test_private_addresses_are_refused_before_any_connection(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import httpx
+
+    def connect(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a connection was attempted")
+
+    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", connect)
+    with pytest.raises(IngestError, match="allow-private-hosts"):
+        list(load_sources([url]))
+
+
+def test_a_redirect_to_a_private_address_is_refused_before_it_is_followed(
+        web: tuple[str, dict[str, tuple[int, str, bytes]]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first hop is let through (a loopback server stands in for a public site); the redirect's
+    target is checked as the first would be."""
+    import index.loaders
+
+    base, routes = web
+    routes["/moved"] = (302, "text/plain", b"http://169.254.169.254/latest/meta-data/")
+    seen: list[str] = []
+
+    def refuse_only_metadata(url: str, host: str, port: int) -> None:
+        seen.append(url)
+        if host == "169.254.169.254":
+            raise IngestError("refused; --allow-private-hosts", url)
+
+    monkeypatch.setattr(index.loaders, "refuse_private", refuse_only_metadata)
+    with pytest.raises(IngestError, match="allow-private-hosts"):
+        load_url(base + "/moved")
+    assert seen == [base + "/moved", "http://169.254.169.254/latest/meta-data/"]
 
 
 @pytest.mark.parametrize(("published", "expected"), [
@@ -198,7 +233,7 @@ def test_a_url_is_read_in_the_charset_its_server_names(web: tuple[str, dict[str,
     base, routes = web
     routes["/cafe"] = (200, "text/html; charset=windows-1252",
                        PAGE_1252.replace("<meta charset=windows-1252>", "").encode("cp1252"))
-    [page] = load_url(base + "/cafe")
+    [page] = load_url(private_hosts=True, url=base + "/cafe")
     assert page.title == "Caf\u00e9 reopens" and "\u201cat last\u201d" in page.text
 
 

@@ -84,6 +84,13 @@ def test_every_tool_over_streamable_http(mcp_url: str) -> None:
     check(anyio.run(exercise, over_http(mcp_url)))
 
 
+def test_a_get_for_server_messages_is_refused_at_once_instead_of_held_open(mcp_url: str) -> None:
+    with httpx.stream("GET", mcp_url, headers={"Authorization": f"Bearer {KEY}", "Accept": "text/event-stream"},
+                      timeout=10) as response:
+        assert response.status_code == 405 and "POST" in response.headers["allow"]
+        assert "POST" in json.loads(response.read())["detail"]
+
+
 def test_the_http_transport_needs_the_api_key(mcp_url: str) -> None:
     async def connect(key: str | None) -> None:
         async with over_http(mcp_url, key) as client:
