@@ -4,9 +4,10 @@ by default (WAL, so several worker processes can share it), or any SQLAlchemy da
 
 import contextlib
 import logging
+import re
 import threading
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.models import Answer, Conversation, Turn
-from index.errors import StoreError
+from index.errors import NewsbotError, StoreError
 
 __all__ = ["STORE_VERSION", "Conversation", "SharedDatabase", "Turn", "new_conversation_id"]
 
@@ -132,21 +133,37 @@ class SharedDatabase:
         if self._file is not None and not self._file.exists():
             self.check()
 
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[sa.Connection]:
+        """A connection for reads: the database being away is a StoreError (503 and Retry-After), as
+        for writes, never a bare driver error."""
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot read the conversation database: {_brief(exc)}") from exc
+
     def exists(self, conversation_id: str) -> bool:
-        with self.engine.connect() as conn:
+        if not _storable(conversation_id):
+            return False
+        with self._reading() as conn:
             found = conn.execute(sa.select(_conversations.c.id).where(_conversations.c.id == conversation_id))
             return found.first() is not None
 
     def belongs_to(self, conversation_id: str, owner: str) -> bool:
         """The conversation exists and was made by `owner`: others are told it does not exist."""
-        with self.engine.connect() as conn:
+        if not _storable(conversation_id):
+            return False
+        with self._reading() as conn:
             found = conn.execute(sa.select(_conversations.c.owner).where(_conversations.c.id == conversation_id))
             row = found.first()
             return row is not None and row.owner == owner
 
     def get(self, conversation_id: str, last: int | None = None) -> Conversation | None:
         """The conversation with all its turns (or only the `last` ones), oldest first."""
-        with self.engine.connect() as conn:
+        if not _storable(conversation_id):
+            return None
+        with self._reading() as conn:
             head = conn.execute(sa.select(_conversations).where(_conversations.c.id == conversation_id)).first()
             if head is None:
                 return None
@@ -166,6 +183,9 @@ class SharedDatabase:
                  owner: str | None = None) -> Turn:
         """Record a turn, creating the conversation (owned by `owner`) on its first turn."""
         now = datetime.now(UTC)
+        if not _storable(conversation_id) or (owner is not None and not _storable(owner)):
+            raise NewsbotError("a conversation id cannot contain NUL or lone surrogates")
+        question, standalone = _text(question), _text(standalone)
         turn = Turn(id=answer.id or uuid.uuid4().hex, question=question, standalone=standalone, answer=answer,
                     created_at=now)
         self._writable()
@@ -312,6 +332,9 @@ class SharedDatabase:
 
     def add_feedback(self, answer_id: str, value: int, channel: str, user: str | None = None,
                      comment: str | None = None) -> None:
+        if not _storable(answer_id):
+            raise NewsbotError("an answer id cannot contain NUL or lone surrogates")
+        user, comment = (_text(user) if user else user), (_text(comment) if comment else comment)
         self._writable()
         try:
             with self._write_lock, self.engine.begin() as conn:
@@ -321,17 +344,36 @@ class SharedDatabase:
             raise StoreError(f"cannot save the feedback: {_brief(exc)}") from exc
 
     def has_answer(self, answer_id: str) -> bool:
-        with self.engine.connect() as conn:
+        if not _storable(answer_id):
+            return False
+        with self._reading() as conn:
             return conn.execute(sa.select(_turns.c.seq).where(_turns.c.id == answer_id)).first() is not None
 
     def feedback(self, answer_id: str) -> list[int]:
-        with self.engine.connect() as conn:
+        if not _storable(answer_id):
+            return []
+        with self._reading() as conn:
             rows = conn.execute(sa.select(_feedback.c.value).where(_feedback.c.answer_id == answer_id)
                                 .order_by(_feedback.c.seq))
             return [r.value for r in rows]
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _storable(key: str) -> bool:
+    """An id every database can hold and match: PostgreSQL's text has no NUL, UTF-8 no lone
+    surrogate. No stored id has either, so a lookup of one finds nothing without asking."""
+    return _UNSTORABLE.search(key) is None
+
+
+def _text(value: str) -> str:
+    """Free text as every database can store it: NUL (which PostgreSQL's text refuses) and lone
+    surrogates become U+FFFD."""
+    return _UNSTORABLE.sub("\ufffd", value)
 
 
 def _brief(exc: SQLAlchemyError) -> str:

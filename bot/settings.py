@@ -51,6 +51,9 @@ class SlackSettings(BaseModel):
     signing_secret: SecretStr | None = None
     api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL")
     command_response: Literal["ephemeral", "in_channel"] = "ephemeral"
+    response_url_prefixes: list[str] = Field(["https://hooks.slack.com/"],
+                                             description="where /news answers may be posted (a command's "
+                                                         "response_url must start with one)")
 
     @property
     def enabled(self) -> bool:

@@ -6,6 +6,7 @@ import json
 import logging
 import re
 import time
+import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
@@ -55,6 +56,14 @@ class SlackService:
             verify(slack_signature(self.secret, timestamp or "", body), request.headers.get("X-Slack-Signature"))
         except SignatureError as exc:
             return JSONResponse({"detail": f"Slack signature rejected: {exc}"}, status_code=401)
+        problem = _shape_problem(request.headers.get("content-type", ""), body)
+        if problem:  # signed, yet not what Slack sends: Bolt would fail on it (a 500)
+            return JSONResponse({"detail": f"not a Slack request: {problem}"}, status_code=400)
+        signature = request.headers.get("X-Slack-Signature", "")
+        if not await asyncio.to_thread(self.bot().first_delivery, f"slack-request:{signature}", 600.0):
+            # The same signed request again inside the 5-minute window: a replay, never a retry
+            # (Slack signs each retry anew, with a new timestamp). Acknowledged, not acted on twice.
+            return Response(status_code=200, headers={"X-Slack-No-Retry": "1"})
         event_id = _event_id(request, body)
         if event_id and not await asyncio.to_thread(self.bot().first_delivery, f"slack:{event_id}"):
             # A retry of an event already being answered (X-Slack-Retry-Num): acknowledge, do nothing.
@@ -92,6 +101,12 @@ class SlackService:
         if not question:
             await ack(text=f"Usage: {command.get('command', '/news')} <question about the news>")
             return
+        response_url = str(command.get("response_url", ""))
+        if not any(response_url.startswith(prefix) for prefix in self.settings.response_url_prefixes):
+            # The answer goes to response_url: only to Slack's own (a forged one could aim anywhere).
+            log.warning("a /news command with a response_url outside Slack's was not answered")
+            await ack(text="Sorry: this command's response URL is not Slack's; it was not answered.")
+            return
         await ack()
         conversation_id = f"slack:{command.get('team_id', '')}:{command.get('channel_id', '')}:" \
                           f"{command.get('trigger_id', '')}"
@@ -108,7 +123,11 @@ class SlackService:
         await ack()
         up = action["action_id"] == FEEDBACK_UP
         user = body.get("user", {}).get("id")
-        await asyncio.to_thread(self.bot().add_feedback, action["value"], 1 if up else -1, "slack", user)
+        answer_id = action.get("value")
+        if not isinstance(answer_id, str) or not await asyncio.to_thread(self.bot().has_answer, answer_id):
+            log.warning("a Slack feedback click for an answer newsbot never gave was ignored")
+            return
+        await asyncio.to_thread(self.bot().add_feedback, answer_id, 1 if up else -1, "slack", user)
         self.on_feedback(up)
 
     async def _answer(self, question: str, conversation_id: str) -> tuple[Answer | None, str | None]:
@@ -116,6 +135,39 @@ class SlackService:
             return await asyncio.to_thread(self.bot().ask, question, conversation_id, None, "slack"), None
         except NewsbotError as exc:
             return None, str(exc)
+
+
+def _shape_problem(content_type: str, body: bytes) -> str | None:
+    """What keeps a body from being one Slack sends (an event as a JSON object; a command or an
+    interaction form-encoded), or None."""
+    if content_type.startswith("application/json"):
+        try:
+            payload = json.loads(body)
+        except (ValueError, RecursionError):
+            return "malformed JSON"
+        if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
+            return "a JSON object with a type is expected"
+        if "event" in payload and not isinstance(payload["event"], dict):
+            return "the event is not an object"
+        return None
+    try:
+        form = urllib.parse.parse_qs(body.decode("utf-8"), strict_parsing=bool(body), max_num_fields=100)
+    except (ValueError, UnicodeDecodeError):
+        return "malformed form body"
+    if "payload" in form:
+        try:
+            interaction = json.loads(form["payload"][0])
+        except (ValueError, RecursionError):
+            return "malformed interaction payload"
+        if not isinstance(interaction, dict) or not isinstance(interaction.get("type"), str):
+            return "an interaction payload is a JSON object with a type"
+        actions = interaction.get("actions", [])
+        if not isinstance(actions, list) or not all(isinstance(a, dict) for a in actions):
+            return "actions are a list of objects"
+        return None
+    if "command" not in form:
+        return "neither a command nor an interaction"
+    return None
 
 
 def _event_id(request: Request, body: bytes) -> str | None:

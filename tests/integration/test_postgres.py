@@ -7,12 +7,14 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from bot import Bot
 from bot.components import STORE_VERSION
 from bot.database import SharedDatabase
 from bot.models import Answer
+from index.errors import NewsbotError, StoreError
 from tests.conftest import SEED, article
 
 
@@ -30,6 +32,34 @@ def test_turns_owners_and_feedback_round_trip(postgres_url: str) -> None:
     assert store.belongs_to(cid, "key:abc") and not store.belongs_to(cid, "key:xyz")
     store.add_feedback(conversation.turns[0].id, -1, "api", comment="wrong")
     assert store.feedback(conversation.turns[0].id) == [-1]
+
+
+def test_nul_and_lone_surrogates_are_a_client_matter_not_an_outage(postgres_url: str) -> None:
+    """PostgreSQL's text holds no NUL: ids with one are never found and never stored (a 400), and
+    free text keeps a U+FFFD in its place, instead of the driver's error (a 500 or a 503)."""
+    store = SharedDatabase(postgres_url)
+    assert store.get("a\x00b") is None and not store.belongs_to("a\x00b", "k") and not store.exists("\ud800")
+    assert not store.has_answer("x\x00") and store.feedback("x\x00") == []
+    with pytest.raises(NewsbotError, match="NUL"):
+        store.add_turn("a\x00b", "q", "q", Answer(text="a", answerable=True))
+    cid = fresh()
+    turn = store.add_turn(cid, "who\x00 attends\ud800?", "who attends?", Answer(text="a", answerable=True))
+    assert store.history(cid)[0].question == "who\ufffd attends\ufffd?" == turn.question
+    store.add_feedback(turn.id, 1, "api", comment="fine\x00")
+    assert store.feedback(turn.id) == [1]
+    with pytest.raises(NewsbotError, match="NUL"):
+        store.add_feedback("x\x00", 1, "api")
+
+
+def test_a_database_that_does_not_answer_is_a_store_error_on_reads_too(postgres_url: str) -> None:
+    store = SharedDatabase(postgres_url)
+    cid = fresh()
+    store.add_turn(cid, "q", "q", Answer(text="a", answerable=True))
+    store.engine = sa.create_engine("postgresql+psycopg://newsbot@127.0.0.1:9/gone")  # the server away
+    for read in (lambda: store.get(cid), lambda: store.belongs_to(cid, "k"), lambda: store.history(cid),
+                 lambda: store.exists(cid), lambda: store.has_answer(cid), lambda: store.feedback(cid)):
+        with pytest.raises(StoreError, match="cannot read"):
+            read()
 
 
 def test_two_workers_first_turns_make_one_conversation(postgres_url: str) -> None:

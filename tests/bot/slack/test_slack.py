@@ -2,6 +2,7 @@
 app, whose slack_sdk client talks to a fake Slack Web API on 127.0.0.1."""
 
 import json
+import socket
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -27,7 +28,8 @@ SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 def slack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Recorded, Bot]]:
     with fake_slack() as (slack_url, recorded):
         settings = Settings(data_dir=tmp_path_factory.mktemp("slack"), slack=SlackSettings(
-            bot_token=SecretStr("xoxb-test-token"), signing_secret=SecretStr(SECRET), api_url=slack_url + "/api/"))
+            bot_token=SecretStr("xoxb-test-token"), signing_secret=SecretStr(SECRET), api_url=slack_url + "/api/",
+            response_url_prefixes=[slack_url + "/response/"]))
         bot = Bot(settings=settings)
         bot.ingest([SEED])
         with serve_app(create_app(bot=bot)) as url:
@@ -191,21 +193,81 @@ def test_feedback_buttons_are_recorded_and_counted(server: tuple[str, Recorded, 
     url, recorded, bot = server
     assert post_event(url, mention("What is the spending target?", "1700000009.000100"), "Ev-fb").status_code == 200
     answer_id = recorded.wait("messages")[0]["blocks"][-1]["elements"][0]["value"]
-    for action in ("newsbot_feedback_up", "newsbot_feedback_down", "newsbot_feedback_up"):
-        payload = {"type": "block_actions", "user": {"id": "U1"}, "team": {"id": TEAM}, "channel": {"id": "C1"},
-                   "trigger_id": "t", "response_url": recorded_url(server) + "/response/fb",
-                   "actions": [{"action_id": action, "block_id": "newsbot_feedback", "value": answer_id,
-                                "type": "button", "action_ts": "1700000010.0"}]}
-        body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
-        r = httpx.post(url + "/slack/interactions", content=body,
-                       headers={"Content-Type": "application/x-www-form-urlencoded", **signed(body)})
-        assert r.status_code == 200
+    for n, action in enumerate(("newsbot_feedback_up", "newsbot_feedback_down", "newsbot_feedback_up")):
+        body = click(recorded_url(server), action, answer_id, n)
+        for _ in range(2):  # each click replayed: stored once
+            r = httpx.post(url + "/slack/interactions", content=body,
+                           headers={"Content-Type": "application/x-www-form-urlencoded", **signed(body)})
+            assert r.status_code == 200
     deadline = time.monotonic() + 10
     while len(bot.database.feedback(answer_id)) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert bot.database.feedback(answer_id) == [1, -1, 1]
     metrics = httpx.get(url + "/metrics").text
     assert 'newsbot_feedback_total{channel="slack",value="up"} 2.0' in metrics
+
+
+def click(slack_url: str, action: str, answer_id: str, n: int) -> bytes:
+    """A Yes/No click as Slack posts it: each click has its own trigger id and time."""
+    payload = {"type": "block_actions", "user": {"id": "U1"}, "team": {"id": TEAM}, "channel": {"id": "C1"},
+               "trigger_id": f"t{n}", "response_url": slack_url + "/response/fb",
+               "actions": [{"action_id": action, "block_id": "newsbot_feedback", "value": answer_id,
+                            "type": "button", "action_ts": f"17000000{10 + n}.0"}]}
+    return urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+
+
+def test_a_click_for_an_answer_never_given_stores_nothing(server: tuple[str, Recorded, Bot]) -> None:
+    url, _, bot = server
+    body = click(recorded_url(server), "newsbot_feedback_up", "no-such-answer", 0)
+    r = httpx.post(url + "/slack/interactions", content=body,
+                   headers={"Content-Type": "application/x-www-form-urlencoded", **signed(body)})
+    assert r.status_code == 200
+    time.sleep(0.8)
+    assert bot.database.feedback("no-such-answer") == []
+
+
+def test_a_replayed_command_is_answered_once(server: tuple[str, Recorded, Bot]) -> None:
+    url, recorded, _ = server
+    body = command_body("What is the spending target?", recorded_url(server) + "/response/replay")
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **signed(body)}
+    assert all(httpx.post(url + "/slack/commands", content=body, headers=headers).status_code == 200
+               for _ in range(3))
+    recorded.wait("responses")
+    time.sleep(1.5)
+    assert len(recorded.responses) == 1
+
+
+def test_a_response_url_outside_slack_is_never_called(server: tuple[str, Recorded, Bot]) -> None:
+    """A listener on 127.0.0.1 stands where a forged response_url points: no connection reaches it."""
+    url, recorded, _ = server
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.settimeout(1.5)
+        elsewhere = f"http://127.0.0.1:{listener.getsockname()[1]}/response/1"
+        for target in (elsewhere, "http://169.254.169.254/latest/meta-data/"):
+            body = command_body("What is the spending target?", target)
+            r = httpx.post(url + "/slack/commands", content=body,
+                           headers={"Content-Type": "application/x-www-form-urlencoded", **signed(body)})
+            assert r.status_code == 200 and "not Slack's" in r.text
+        with pytest.raises(TimeoutError):
+            listener.accept()
+    assert recorded.responses == []
+
+
+@pytest.mark.parametrize(("kind", "body"), [
+    ("application/json", b"{not json"),
+    ("application/json", b"[1,2]"),
+    ("application/json", b"[" * 100_000 + b"]" * 100_000),
+    ("application/json", b'{"type": "event_callback", "event": "x", "event_id": "Ev-x"}'),
+    ("application/x-www-form-urlencoded", b"payload=%7Bbad"),
+    ("application/x-www-form-urlencoded", b"payload=%5B1%5D"),
+    ("application/x-www-form-urlencoded", b"text=no+command"),
+])
+def test_signed_bodies_that_slack_never_sends_are_a_400(server: tuple[str, Recorded, Bot], kind: str,
+                                                        body: bytes) -> None:
+    url, _, _ = server
+    for path in ("/slack/events", "/slack/commands", "/slack/interactions"):
+        r = httpx.post(url + path, content=body, headers={"Content-Type": kind, **signed(body)})
+        assert r.status_code == 400 and "not a Slack request" in r.json()["detail"], (path, r.text[:200])
 
 
 def test_slack_without_a_signing_secret_refuses_to_start() -> None:
