@@ -349,6 +349,16 @@ class SharedDatabase:
         with self._reading() as conn:
             return conn.execute(sa.select(_turns.c.seq).where(_turns.c.id == answer_id)).first() is not None
 
+    def answer_owner(self, answer_id: str) -> str | None:
+        """The owner of the conversation an answer was given in ("" when it has none), or None when
+        no such answer was given."""
+        if not _storable(answer_id):
+            return None
+        with self._reading() as conn:
+            row = conn.execute(sa.select(_conversations.c.owner).join(
+                _turns, _turns.c.conversation_id == _conversations.c.id).where(_turns.c.id == answer_id)).first()
+        return None if row is None else (row.owner or "")
+
     def feedback(self, answer_id: str) -> list[int]:
         if not _storable(answer_id):
             return []

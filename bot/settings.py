@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.chunking import CHUNK_OVERLAP, CHUNK_SIZE
@@ -42,6 +42,24 @@ class LLMSettings(BaseModel):
     temperature: float = 0.0
     timeout_s: float = 60.0
     max_tokens: int = 300
+
+
+class ScopedKey(BaseModel):
+    """An API key limited to some scopes: ask (questions, the article list, one's own conversations
+    and feedback), ingest (add articles), admin (delete articles, any feedback, /metrics)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: SecretStr = Field(min_length=1)
+    scopes: list[Literal["ask", "ingest", "admin"]] = Field(min_length=1)
+
+    def pair(self) -> tuple[str, list[str]]:
+        return self.key.get_secret_value(), list(self.scopes)
+
+
+def key_pairs(keys: list[SecretStr | ScopedKey]) -> list[tuple[str, list[str]]]:
+    """(secret, scopes) per key; a bare key gets no list, which means every scope."""
+    return [k.pair() if isinstance(k, ScopedKey) else (k.get_secret_value(), []) for k in keys]
 
 
 class SlackSettings(BaseModel):
@@ -107,7 +125,11 @@ class Settings(BaseSettings):
     conversation_days: float = Field(90.0, ge=0, description="conversations idle longer are deleted (with their "
                                      "feedback) by the server, hourly; 0 keeps them forever")
     # HTTP service
-    api_keys: list[SecretStr] = Field([], description="JSON list; when set, /v1/* needs Authorization: Bearer KEY")
+    api_keys: list[SecretStr | ScopedKey] = Field(
+        [], description='JSON list; when set, /v1/* needs Authorization: Bearer KEY. A key alone has every scope; '
+                        '{"key": "...", "scopes": ["ask", "ingest", "admin"]} limits one')
+    metrics_key: SecretStr | None = Field(None, description="when set, /metrics needs Authorization: Bearer it "
+                                                            "(or an admin-scoped API key)")
     rate_limit_per_minute: int = Field(600, ge=0, description="per API key; 0 turns it off")
     rate_limit_burst: int = Field(60, ge=1)
     rate_limit_shared: bool = Field(False, description="keep the buckets in the shared database (`serve --workers` "

@@ -39,7 +39,7 @@ from bot.server.observe import LimitBody, Observe, configure_logging
 from bot.server.routes import routers
 from bot.server.routes.page import page_policy
 from bot.server.security import KeyCheck, RateLimiter
-from bot.settings import Settings
+from bot.settings import Settings, key_pairs
 from index.errors import EmbedderError, IngestStopped, NewsbotError, StoreError
 
 # On SIGTERM, requests still running after this long are cancelled; an ingest among them stops
@@ -89,7 +89,7 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None) -> Fast
     app.state.metrics = metrics = Metrics()
     shared = (lambda *bucket: app_bot(app).take_token(*bucket)) if settings.rate_limit_shared else None
     limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst, shared=shared)
-    app.state.key_check = KeyCheck([k.get_secret_value() for k in settings.api_keys], limiter)
+    app.state.key_check = KeyCheck(key_pairs(settings.api_keys), limiter)
     if bot is not None:
         metrics.watch(bot)
         app.state.bot = bot

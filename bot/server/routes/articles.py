@@ -14,20 +14,21 @@ from bot.core import Bot
 from bot.errors import first_problem
 from bot.schemas import ARTICLES_BODY, ArticleIn, ArticlePage, ErrorBody, IngestResult
 from bot.server.deps import BotDep
-from bot.server.security import ApiKey
+from bot.server.security import ApiKey, CanAdmin, CanIngest
 from index.articles import Article
 from index.loaders import json_problem, load_bytes
 from index.records import IngestReport
 
-router = APIRouter(prefix="/v1/articles", tags=["articles"], dependencies=[ApiKey])
+# Scopes per route: listing is an `ask` key's, adding an `ingest` key's, deleting an `admin` key's.
+router = APIRouter(prefix="/v1/articles", tags=["articles"])
 _article_list: TypeAdapter[list[ArticleIn]] = TypeAdapter(list[ArticleIn])
 MAX_FILES = 50
 _POLL_S = 0.5  # how often an ingest looks whether its client is still there
 
 
-@router.post("", response_model=IngestResult, openapi_extra=ARTICLES_BODY,
+@router.post("", response_model=IngestResult, openapi_extra=ARTICLES_BODY, dependencies=[CanIngest],
              responses={400: {"model": ErrorBody}, 413: {"model": ErrorBody}, 415: {"model": ErrorBody},
-                        422: {"model": ErrorBody}})
+                        403: {"model": ErrorBody}, 422: {"model": ErrorBody}})
 async def post_articles(request: Request, bot: BotDep) -> IngestResult:
     """Add or update articles (idempotent): a JSON article or list, or files uploaded as
     multipart/form-data (.txt, .md, .html, .json, .jsonl, .rss/.atom/.xml). Nothing is stored
@@ -107,7 +108,7 @@ async def _uploaded_articles(request: Request) -> list[Article]:
     return articles
 
 
-@router.get("", response_model=ArticlePage)
+@router.get("", response_model=ArticlePage, dependencies=[ApiKey])
 def list_articles(bot: BotDep, offset: Annotated[int, Query(ge=0)] = 0,
                   limit: Annotated[int, Query(ge=1, le=500)] = 50) -> ArticlePage:
     """Stored articles, newest first."""
@@ -115,7 +116,8 @@ def list_articles(bot: BotDep, offset: Annotated[int, Query(ge=0)] = 0,
     return ArticlePage(items=infos[offset : offset + limit], total=len(infos), offset=offset, limit=limit)
 
 
-@router.delete("/{article_id:path}", status_code=status.HTTP_204_NO_CONTENT, responses={404: {"model": ErrorBody}})
+@router.delete("/{article_id:path}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[CanAdmin],
+               responses={403: {"model": ErrorBody}, 404: {"model": ErrorBody}})
 def delete_article(article_id: str, bot: BotDep) -> None:
     """Delete an article and all its chunks. Ids may hold "/" (given ids are free text), raw or as %2F."""
     if not bot.delete(article_id):

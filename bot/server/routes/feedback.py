@@ -8,9 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.schemas import ErrorBody
 from bot.server.deps import BotDep
-from bot.server.security import ApiKey
+from bot.server.security import AskCaller
 
-router = APIRouter(prefix="/v1", tags=["feedback"], dependencies=[ApiKey])
+router = APIRouter(prefix="/v1", tags=["feedback"])
 
 
 class FeedbackIn(BaseModel):
@@ -29,10 +29,13 @@ class FeedbackOut(BaseModel):
 
 @router.post("/feedback", response_model=FeedbackOut, status_code=status.HTTP_201_CREATED,
              responses={400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 422: {"model": ErrorBody}})
-async def post_feedback(body: FeedbackIn, request: Request, bot: BotDep) -> FeedbackOut:
+async def post_feedback(body: FeedbackIn, request: Request, bot: BotDep, caller: AskCaller) -> FeedbackOut:
     """Record feedback on an answer given in a conversation (counted in
-    `newsbot_feedback_total{channel="api"}`, beside Slack's)."""
-    if not await run_in_threadpool(bot.has_answer, body.answer_id):
+    `newsbot_feedback_total{channel="api"}`, beside Slack's). A key gives feedback on its own
+    answers; an admin key on any."""
+    owner = await run_in_threadpool(bot.database.answer_owner, body.answer_id)
+    # Another key's answer is reported as missing, as its conversation is: its id says nothing.
+    if owner is None or ("admin" not in caller.scopes and owner != caller.owner):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no answer with id {body.answer_id!r}")
     comment = body.comment.strip() or None if body.comment else None
     await run_in_threadpool(bot.add_feedback, body.answer_id, body.value, "api", None, comment)

@@ -13,6 +13,7 @@ from bot import Bot
 from bot.server import create_app
 from bot.server.observe import JSONFormatter
 from bot.server.security import RateLimiter
+from bot.settings import ScopedKey
 
 
 @pytest.fixture(scope="module")
@@ -191,3 +192,57 @@ def test_security_headers_and_a_page_policy_without_inline_code(client: TestClie
         assert body is not None
         digest = base64.b64encode(hashlib.sha256(body.group(1).encode()).digest()).decode()
         assert f"{kind}-src 'sha256-{digest}'" in policy
+
+
+@pytest.fixture(scope="module")
+def scoped(app_bot: Bot) -> TestClient:
+    settings = app_bot.settings.model_copy(update={
+        "api_keys": [ScopedKey(key=SecretStr("asker"), scopes=["ask"]),
+                     ScopedKey(key=SecretStr("other-asker"), scopes=["ask"]),
+                     ScopedKey(key=SecretStr("feeder"), scopes=["ingest"]),
+                     ScopedKey(key=SecretStr("boss"), scopes=["admin", "ask"]), SecretStr("legacy")],
+        "rate_limit_per_minute": 0, "metrics_key": SecretStr("scraper")})
+    return TestClient(create_app(bot=Bot(settings=settings)))
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def test_scopes_decide_who_asks_adds_and_deletes(scoped: TestClient) -> None:
+    article = {"title": "Ferry returns", "text": "The harbour ferry returned on Monday after repairs."}
+    refused = scoped.post("/v1/articles", json=article, headers=bearer("asker"))
+    assert refused.status_code == 403 and "'ingest' scope" in refused.json()["detail"]
+    assert scoped.post("/v1/articles", json=article, headers=bearer("feeder")).status_code == 200
+    assert scoped.post("/v1/chat", json={"message": "When did the ferry return?"},
+                       headers=bearer("feeder")).status_code == 403
+    listed = scoped.get("/v1/articles", headers=bearer("asker")).json()["items"]
+    ferry = next(a["id"] for a in listed if a["title"] == "Ferry returns")
+    for key in ("asker", "feeder"):
+        assert scoped.delete(f"/v1/articles/{ferry}", headers=bearer(key)).status_code == 403
+    assert scoped.delete(f"/v1/articles/{ferry}", headers=bearer("boss")).status_code == 204
+    # a key given without scopes keeps full access, as before scopes
+    assert scoped.post("/v1/articles", json=article, headers=bearer("legacy")).status_code == 200
+    assert scoped.delete(f"/v1/articles/{ferry}", headers=bearer("legacy")).status_code == 204
+
+
+def test_feedback_only_on_ones_own_answers_unless_admin(scoped: TestClient) -> None:
+    answer = scoped.post("/v1/chat", json={"message": "What is the spending target?"}, headers=bearer("asker")).json()
+    vote = {"answer_id": answer["answer_id"], "value": 1}
+    assert scoped.post("/v1/feedback", json=vote, headers=bearer("other-asker")).status_code == 404
+    assert scoped.post("/v1/feedback", json=vote, headers=bearer("asker")).status_code == 201
+    assert scoped.post("/v1/feedback", json=vote, headers=bearer("boss")).status_code == 201
+
+
+def test_metrics_can_be_kept_to_its_own_key_or_an_admin(scoped: TestClient) -> None:
+    assert scoped.get("/metrics").status_code == 401
+    assert scoped.get("/metrics", headers=bearer("asker")).status_code == 401
+    assert scoped.get("/metrics", headers=bearer("scraper")).status_code == 200
+    assert "newsbot" in scoped.get("/metrics", headers=bearer("boss")).text
+
+
+def test_a_scoped_key_needs_at_least_one_known_scope() -> None:
+    with pytest.raises(ValueError):
+        ScopedKey(key=SecretStr("k"), scopes=[])
+    with pytest.raises(ValueError):
+        ScopedKey(key=SecretStr("k"), scopes=["root"])  # type: ignore[list-item]
