@@ -26,6 +26,7 @@ from bot.progress import chunk_progress
 from bot.retrieval import Passage
 from bot.settings import MAX_MESSAGE_CHARS, Settings
 from index.articles import Article
+from index.disk import check_room
 from index.errors import IngestError
 from index.loaders import Source, expand_sources, load_sources
 from index.store import ArticleInfo, IngestReport
@@ -99,6 +100,7 @@ class Bot:
                     raise
                 report.failed.append((str(source)[:200], str(exc)))
         self.database.check()  # before writing anything: a failure then means nothing was written
+        check_room(self.settings.data_dir, self.settings.min_free_disk_mb)
         report_progress, close_progress = chunk_progress() if progress else (None, lambda: None)
         cancel = cancel or threading.Event()
         with self._running_lock:
@@ -145,6 +147,7 @@ class Bot:
 
     def delete(self, article_id: str) -> bool:
         self.database.check()
+        check_room(self.settings.data_dir, self.settings.min_free_disk_mb)
         return self.store.delete(article_id)
 
     # ---- answering -----------------------------------------------------------------------

@@ -118,6 +118,8 @@ class Settings(BaseSettings):
     max_title_chars: int = Field(1000, ge=1, le=100_000, description="articles with longer titles are refused")
     max_article_chars: int = Field(2_000_000, ge=1_000, description="articles with longer text are refused")
     max_articles_per_request: int = Field(1000, ge=1, description="articles one HTTP request may add")
+    min_free_disk_mb: float = Field(500.0, ge=0, description="ingest and delete are refused (507) while the data "
+                                    "dir's volume has less free; 0 turns the check off")
     fetch_private_hosts: bool = Field(False, description="ingest may fetch URLs from private, loopback and "
                                       "link-local addresses (refused by default, before connecting)")
     database_url: str | None = Field(None, description="conversations; default SQLite in the data dir")

@@ -5,6 +5,7 @@ NewsbotError
  │    └── IngestStopped   the ingest was stopped (client gone, shutdown); whole articles kept
  ├── StoreError      the vector store failed or is inconsistent
  ├── EmbedderError   the embedding model failed on a request (its process stopped)
+ ├── DiskFullError   the data dir's volume is nearly full: writes refused, reads go on
  └── ConfigError     a setting is missing, unsafe or names an extra that is not installed
 
 AnswerError (a question could not be answered) lives with the answering code, in bot.errors.
@@ -37,3 +38,7 @@ class ConfigError(NewsbotError):
 
 class EmbedderError(NewsbotError):
     """The embedding model failed on a request (its process stopped): worth retrying."""
+
+
+class DiskFullError(NewsbotError):
+    """The data dir's volume is nearly full: writes are refused before they could half-apply."""

@@ -28,7 +28,7 @@ _POLL_S = 0.5  # how often an ingest looks whether its client is still there
 
 @router.post("", response_model=IngestResult, openapi_extra=ARTICLES_BODY, dependencies=[CanIngest],
              responses={400: {"model": ErrorBody}, 413: {"model": ErrorBody}, 415: {"model": ErrorBody},
-                        403: {"model": ErrorBody}, 422: {"model": ErrorBody}})
+                        403: {"model": ErrorBody}, 422: {"model": ErrorBody}, 507: {"model": ErrorBody}})
 async def post_articles(request: Request, bot: BotDep) -> IngestResult:
     """Add or update articles (idempotent): a JSON article or list, or files uploaded as
     multipart/form-data (.txt, .md, .html, .json, .jsonl, .rss/.atom/.xml). Nothing is stored
@@ -117,7 +117,7 @@ def list_articles(bot: BotDep, offset: Annotated[int, Query(ge=0)] = 0,
 
 
 @router.delete("/{article_id:path}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[CanAdmin],
-               responses={403: {"model": ErrorBody}, 404: {"model": ErrorBody}})
+               responses={403: {"model": ErrorBody}, 404: {"model": ErrorBody}, 507: {"model": ErrorBody}})
 def delete_article(article_id: str, bot: BotDep) -> None:
     """Delete an article and all its chunks. Ids may hold "/" (given ids are free text), raw or as %2F."""
     if not bot.delete(article_id):

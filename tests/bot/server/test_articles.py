@@ -118,3 +118,20 @@ def test_a_long_text_is_refused_by_the_cli_too(tmp_path: Path) -> None:
     with pytest.raises(IngestError, match="NEWSBOT_MAX_ARTICLE_CHARS"):
         bot.ingest([article(1, text="Long text here. " * 100)])
     assert bot.articles() == []
+
+
+def test_writes_are_refused_with_507_while_the_disk_is_nearly_full_and_reads_go_on(app_bot: Bot) -> None:
+    """The watermark set above the volume's free space stands for a nearly full disk."""
+    from index.disk import free_mb
+
+    settings = app_bot.settings.model_copy(update={"min_free_disk_mb": free_mb(app_bot.settings.data_dir) * 4})
+    full = Bot(settings=settings)
+    client = TestClient(create_app(bot=full), raise_server_exceptions=False)
+    before = client.get("/v1/articles").json()["total"]
+    refused = client.post("/v1/articles", json={"title": "Ferry", "text": "The ferry returned on Monday."})
+    assert refused.status_code == 507 and "NEWSBOT_MIN_FREE_DISK_MB" in refused.json()["detail"]
+    some_id = client.get("/v1/articles").json()["items"][0]["id"]
+    assert client.delete(f"/v1/articles/{some_id}").status_code == 507
+    assert client.get("/v1/articles").json()["total"] == before  # nothing written, nothing deleted
+    asked = client.post("/v1/chat", json={"message": "What is the spending target?"})
+    assert asked.status_code == 200 and "3.5" in asked.json()["answer"]
