@@ -82,11 +82,12 @@ def over_http(port: int = 8765) -> None:
     """Each hostile request alone against a fresh server on the samples: status, the server's CPU
     seconds, wall seconds, and the longest /healthz wait while it ran."""
     with TemporaryDirectory() as tmp:
-        data = Path(tmp) / "data"
-        Bot(settings=Settings(data_dir=data)).ingest([REPO / "samples"])
-        server = start_server(data, port, cache=False)
+        server = start_server(Path(tmp) / "data", port, cache=False)  # the server holds the store: ingest through it
         base = f"http://127.0.0.1:{port}"
         try:
+            samples = [("files", (f.name, f.read_bytes(), "text/markdown"))
+                       for f in sorted((REPO / "samples").glob("*.md"))]
+            httpx.post(f"{base}/v1/articles", files=samples, timeout=300).raise_for_status()
             httpx.post(f"{base}/v1/chat", json={"message": "warm up"}, timeout=60)
             for name, request in hostile_requests().items():
                 waits: list[float] = []
