@@ -107,9 +107,28 @@ def over_http(port: int = 8765) -> None:
                 print(json.dumps({name: {"status": status, "server_cpu_s": round(cpu_seconds(server.pid) - before, 2),
                                          "wall_s": round(wall, 2), "healthz_max_s": round(max(waits, default=0), 3),
                                          "alive": server.poll() is None}}), flush=True)
+            print(json.dumps({"ordinary_question_beside_4_hostile": held_up(base)}), flush=True)
         finally:
             server.terminate()
             server.wait(30)
+
+
+def held_up(base: str) -> dict[str, float]:
+    """An ordinary question's wall time alone, then while four 2,000 x 'ǅ' questions run."""
+    def ask(message: str) -> float:
+        start = time.perf_counter()
+        httpx.post(f"{base}/v1/chat", json={"message": message}, timeout=300)
+        return time.perf_counter() - start
+
+    alone = ask("How many bicycles will Riverton have?")
+    hostile = [threading.Thread(target=ask, args=("ǅ" * 2000 + f" {n}",)) for n in range(4)]
+    for t in hostile:
+        t.start()
+    time.sleep(0.05)
+    beside = ask("How many bicycles will Riverton have in the spring?")
+    for t in hostile:
+        t.join()
+    return {"alone_s": round(alone, 3), "beside_s": round(beside, 3)}
 
 
 def main() -> None:
