@@ -10,7 +10,11 @@ paragraph (`bot.candidates`), scored by the reader one pair per run. Per source:
   normalisation; 0 where the best sentence holds none);
 - `auc`: where a source has unanswerable questions, how well the best sentence's logit tells
   answerable from unanswerable (the model's own no-answer evidence).
-TyDi, NQ and TweetQA questions were typed by users: together they are the `direct` row.
+TyDi, NQ and TweetQA questions were typed by users: together they are the `direct` row. The
+`news` row reads train_news_qa's held-out weeks (`train.data.split_weeks`) as the quiz questions
+were read for training: BM25 over the week's articles (no embedding, so it runs in a minute),
+`first` of the questions whose answer string is among the 8 sentences read (span EM/F1 not
+scored: quiz answers are not spans).
 """
 
 import argparse
@@ -26,7 +30,16 @@ import numpy as np
 
 from bot.candidates import candidates
 from bot.reader import MODEL_DIR, Calibration, Reader
-from train.data import ExtraQuestion, extra_items, sentence_span
+from train.data import (
+    ExtraQuestion,
+    WeekPools,
+    extra_items,
+    labelled,
+    news_articles,
+    news_questions,
+    sentence_span,
+    split_weeks,
+)
 
 READ = 8  # sentences read per question at ask time
 DIRECT = {"tydiqa_goldp_en", "nq_qed_dev", "tweetqa"}
@@ -95,6 +108,29 @@ def evaluate(reader: Reader, questions: list[ExtraQuestion]) -> dict[str, dict[s
     return summarise(rows)
 
 
+def news_cases() -> list[tuple[str, list[str], list[str], list[bool]]]:
+    """(question, answers, the 8 sentences read, which hold an answer) per held-out quiz question."""
+    questions = news_questions()
+    _, held = split_weeks(questions)
+    held_q = [q for q in questions if q.week in held]
+    pools = WeekPools(held_q, news_articles())
+    cases = []
+    for q in held_q:
+        found = labelled(q.question, pools.retrieve(q.question, q.week), q.answers, READ)
+        cases.append((q.question, q.answers, [c.sentence for c, _ in found], [y for _, y in found]))
+    return cases
+
+
+def evaluate_news(reader: Reader, cases: list[tuple[str, list[str], list[str], list[bool]]]
+                  ) -> dict[str, float | int | None]:
+    firsts = []
+    for question, _answers, sentences, holds in cases:
+        if any(holds):
+            logits = [r.logit for r in reader.read(question, sentences)]
+            firsts.append(float(holds[int(np.argmax(logits))]))
+    return {"n": len(firsts), "of": len(cases), "first": round(float(np.mean(firsts)), 3) if firsts else None}
+
+
 def summarise(rows: dict[str, list[dict[str, float]]]) -> dict[str, dict[str, float | int | None]]:
     def line(items: list[dict[str, float]], with_auc: bool = True) -> dict[str, float | int | None]:
         answerable = [r for r in items if "first" in r]
@@ -121,13 +157,16 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="also write the figures here (JSON)")
     args = parser.parse_args()
     questions = sample(args.per_source)
+    news = news_cases()
     results = {}
     for model in args.model:
         shipped = Calibration.load(MODEL_DIR / "calibration.json")  # the logits and spans use none of it
         began = time.time()
-        results[str(model)] = evaluate(Reader(model, calibration=shipped), questions)
+        reader = Reader(model, calibration=shipped)
+        results[str(model)] = {**evaluate(reader, questions), "news": evaluate_news(reader, news)}
         print(json.dumps({"model": str(model), "seconds": round(time.time() - began),
-                          **{k: v for k, v in results[str(model)].items() if k in ("all", "direct")}}), flush=True)
+                          **{k: v for k, v in results[str(model)].items() if k in ("all", "direct", "news")}}),
+              flush=True)
     for source in next(iter(results.values())):
         cells = [f"{Path(m).name}: " + " ".join(f"{k} {v}" for k, v in table[source].items())
                  for m, table in results.items()]
