@@ -8,9 +8,10 @@ from functools import cached_property
 from langchain_core.embeddings import Embeddings
 
 from bot.answering import Answerer, ExtractiveStreamer
-from bot.condense import CarrySubject, Condenser
+from bot.condense import Condenser
 from bot.database import STORE_VERSION, SharedDatabase
 from bot.extractive import ExtractiveAnswerer
+from bot.followup import ResolveFollowUp
 from bot.retrieval import HybridRetriever
 from bot.settings import Settings
 from index.embeddings import get_embeddings
@@ -67,7 +68,7 @@ class Components:
 
     def _condenser(self) -> Condenser:
         if self.settings.llm.provider is None:
-            return CarrySubject(lambda term: self.retriever.keyword_index().idf_of(term))
+            return ResolveFollowUp()
         from bot.condense import LLMCondenser
         from bot.llm import chat_model
 

@@ -16,10 +16,11 @@ from bot.answering import Answerer
 from bot.cache import LRU
 from bot.chain import AnswerStep, ChainOutput, StreamItem
 from bot.components import Components
-from bot.condense import CarrySubject, Condenser
+from bot.condense import Condenser
 from bot.database import Conversation, SharedDatabase
 from bot.errors import AnswerError, first_problem
 from bot.extractive import DECLINE
+from bot.followup import ResolveFollowUp
 from bot.models import Answer, CitationsEvent, DeltaEvent, DoneEvent, Filters, Turn
 from bot.news_retriever import NewsRetriever, passage_of
 from bot.progress import chunk_progress
@@ -320,9 +321,9 @@ class Bot:
             question = question.strip()
             if not question:
                 continue
-            # The offline condenser reads the subject off earlier standalone questions; an LLM reads
+            # The offline condenser reads earlier standalone questions and answers; an LLM reads
             # the exchanges themselves, so it is not asked again for each earlier turn.
-            carry = isinstance(self.condenser, CarrySubject) and turns
+            carry = isinstance(self.condenser, ResolveFollowUp) and turns
             standalone = self.condenser.condense(question, turns) if carry else question
             reply = reply.strip()
             answer = Answer(text=reply, answerable=bool(reply) and reply != DECLINE)

