@@ -2,7 +2,7 @@
 dev_direct_qa (short direct questions; two-part ones need every part) and dev_followups (asked turn
 by turn in one conversation each). Evaluation only: figures are reported, never fitted.
 
-    .venv/bin/python bench/dev_sets.py [--out FILE]
+    .venv/bin/python bench/dev_sets.py [--out FILE] [--only dev_followups]
 
 Uses only `Bot` and `bot.evaluation.contains`, so the same script scores an older checkout too
 (run it with that checkout first on PYTHONPATH) for a before/after in one run.
@@ -15,6 +15,7 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -63,34 +64,47 @@ def single(bot: Bot, questions: list[dict[str, Any]]) -> dict[str, Any]:
 def followups(bot: Bot, conversations: list[dict[str, Any]]) -> dict[str, Any]:
     kinds: dict[str, list[bool]] = defaultdict(list)
     unanswerable: list[bool] = []
+    understood: list[dict[str, Any]] = []
     for conversation in conversations:
         cid = f"dev-{conversation['id']}-{uuid.uuid4().hex[:8]}"
         for turn in conversation["turns"]:
             answer = bot.ask(turn["question"], conversation_id=cid)
             ok = right(turn, answer.text, answer.answerable)
             kinds[turn["kind"]].append(ok)
+            if turn["kind"] != "first":  # how each follow-up was made to stand alone, for a spot-check
+                understood.append({"kind": turn["kind"], "asked": turn["question"],
+                                   "understood": answer.question, "right": ok})
             if not turn["answerable"]:
                 unanswerable.append(ok)
     follow = [ok for kind, oks in kinds.items() if kind != "first" for ok in oks]
     return {"turn1_right": share(kinds["first"]), "followups_right": share(follow), "followups": len(follow),
             "unanswerable_declined": share(unanswerable),
-            "by_kind": {k: share(v) for k, v in sorted(kinds.items()) if k != "first"}}
+            "by_kind": {k: share(v) for k, v in sorted(kinds.items()) if k != "first"}, "understood": understood}
+
+
+SETS: dict[str, Callable[[Bot], dict[str, Any]]] = {
+    "dev_news_qa": lambda bot: single(bot, read(DATA / "dev_news_qa" / "questions.jsonl")),
+    "dev_direct_qa": lambda bot: single(bot, read(DATA / "dev_direct_qa" / "questions.jsonl")),
+    "dev_followups": lambda bot: followups(bot, read(DATA / "dev_followups" / "conversations.jsonl")),
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, help="also write the figures here (JSON)")
+    parser.add_argument("--only", choices=SETS, action="append", help="score these sets only (repeatable)")
     args = parser.parse_args()
+    chosen = args.only or list(SETS)
     with tempfile.TemporaryDirectory(prefix="newsbot-dev-") as tmp:
         bot = Bot(data_dir=Path(tmp))
         bot.ingest([DATA / "dev_news_qa" / "articles.jsonl"])
         bot.ask("warm up")
         began = time.time()
-        figures = {"dev_news_qa": single(bot, read(DATA / "dev_news_qa" / "questions.jsonl")),
-                   "dev_direct_qa": single(bot, read(DATA / "dev_direct_qa" / "questions.jsonl")),
-                   "dev_followups": followups(bot, read(DATA / "dev_followups" / "conversations.jsonl")),
-                   "asking_s": round(time.time() - began)}
-    print(json.dumps(figures, indent=1))
+        figures: dict[str, Any] = {name: SETS[name](bot) for name in chosen}
+        figures["asking_s"] = round(time.time() - began)
+    shown = {k: ({**v, "understood": f"{len(v['understood'])} in --out"} if "understood" in v else v)
+             if isinstance(v, dict) else v for k, v in figures.items()}
+    print(json.dumps(shown, indent=1))
     if args.out:
         args.out.write_text(json.dumps(figures, indent=1), encoding="utf-8")
 

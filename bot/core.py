@@ -20,7 +20,7 @@ from bot.condense import Condenser
 from bot.database import Conversation, SharedDatabase
 from bot.errors import AnswerError, first_problem
 from bot.extractive import DECLINE
-from bot.followup import ResolveFollowUp
+from bot.followup import ResolveFollowUp, is_follow_up
 from bot.models import Answer, CitationsEvent, DeltaEvent, DoneEvent, Filters, Turn
 from bot.news_retriever import NewsRetriever, passage_of
 from bot.progress import chunk_progress
@@ -33,6 +33,7 @@ from index.loaders import Source, expand_sources, load_sources
 from index.store import ArticleInfo, IngestReport
 
 _WORDS = re.compile(r"\S+\s*")
+_CITED = re.compile(r"\[(\d+)\]")
 
 
 class Bot:
@@ -190,19 +191,28 @@ class Bot:
         if history is None and conversation_id:
             history = self.database.history(conversation_id, self.settings.history_turns)
         return {**inputs, "question": question, "standalone": self.condenser.condense(question, history or []),
-                "filters": self._filters(inputs.get("filters"))}
+                "filters": self._filters(inputs.get("filters")), "story": story_of(question, history or [])}
 
     def _retrieve(self, inputs: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
         """The same question over the same stored chunks (and filters) is answered from the
         cache; otherwise the retriever finds the passages to read."""
         filters, warnings = self._resolve_sources(inputs["filters"])
-        key = _digest(inputs["standalone"], filters.model_dump_json() if filters else "", self.retriever.signature())
+        story = [] if filters and filters.article_id else inputs.get("story") or []
+        key = _digest(inputs["standalone"], filters.model_dump_json() if filters else "", story,
+                      self.retriever.signature())
         cached = self._answers.get(key)
         passages: list[Passage] = []
         if cached is None:
-            documents = self._news_retriever.invoke(inputs["standalone"], config, k=self.settings.passages,
-                                                    filters=filters)
+            k = self.settings.passages
+            documents = self._news_retriever.invoke(inputs["standalone"], config, k=k, filters=filters)
             passages = [passage_of(d) for d in documents]
+            if story:  # a follow-up is looked for in the conversation's story first, then everywhere
+                within = (filters or Filters()).model_copy(update={"article_id": story})
+                found = [passage_of(d) for d in
+                         self._news_retriever.invoke(inputs["standalone"], config, k=k, filters=within)]
+                if found:
+                    return {**inputs, "filters": filters, "warnings": warnings, "key": key, "cached": cached,
+                            "passages": found, "fallback": passages}
         return {**inputs, "filters": filters, "warnings": warnings, "key": key, "cached": cached,
                 "passages": passages}
 
@@ -214,7 +224,7 @@ class Bot:
             for piece in _WORDS.findall(answer.text):
                 yield DeltaEvent(text=piece)
         else:
-            for item in self.answerer.stream(inputs["standalone"], inputs["passages"]):
+            for item in self._answering(inputs["standalone"], inputs["passages"], inputs.get("fallback")):
                 if isinstance(item, Answer):
                     answer = item
                     if inputs["filters"] and not inputs["passages"]:
@@ -227,6 +237,19 @@ class Bot:
         answer = self._record(inputs, _warned(answer, inputs["warnings"]))
         yield CitationsEvent(answerable=answer.answerable, citations=answer.citations)
         yield DoneEvent(answer=answer)
+
+    def _answering(self, question: str, passages: list[Passage], fallback: list[Passage] | None
+                   ) -> Iterator[str | Answer]:
+        """The answer's stream; with a `fallback` (a follow-up read in its story first), the story's
+        answer is held back until it is known to be one, else the whole store's is streamed."""
+        if fallback is None:
+            yield from self.answerer.stream(question, passages)
+            return
+        held = list(self.answerer.stream(question, passages))
+        if held and isinstance(held[-1], Answer) and held[-1].answerable:
+            yield from held
+        else:
+            yield from self.answerer.stream(question, fallback)
 
     def _resolve_sources(self, filters: Filters | None) -> tuple[Filters | None, list[str]]:
         """Source names match whatever their case ("reuters" finds "Reuters"); a name no stored
@@ -343,6 +366,19 @@ def _valid_unicode(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def story_of(question: str, history: Sequence[Turn], turns: int = 2) -> list[str]:
+    """The articles the latest answered turns quoted (cited in the answer's text, not every
+    passage listed), where the question leans on the conversation."""
+    answered = [t for t in history if t.answer.answerable][-turns:]
+    if not answered or not is_follow_up(question):
+        return []
+    cited = []
+    for turn in reversed(answered):
+        quoted = {int(n) for n in _CITED.findall(turn.answer.text)}
+        cited += [c.article_id for c in turn.answer.citations if c.n in quoted]
+    return list(dict.fromkeys(cited))[:50]
 
 
 def _digest(*parts: object) -> str:

@@ -124,7 +124,7 @@ def swap(last: str, fragment: str) -> str | None:
         common = [m for m in found if not m.label]
         target = common[-1] if common else None
     if target is None:
-        topic = next((m.text for m in found if m.kind != "person"), None)
+        topic = next((m.text for m in found if m.kind != "person" and fragment.lower() not in m.text.lower()), None)
         return _sentence(f"What about {fragment} and {_lower_the(topic)}?") if topic else None
     start, end = target.modifiers or (target.start, target.end)
     replacement = fragment if target.modifiers or label else _with_article(fragment, last[target.start:target.end])

@@ -1,4 +1,6 @@
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -6,6 +8,7 @@ from bot import Bot
 from bot.database import Turn
 from bot.followup import ResolveFollowUp, is_follow_up
 from bot.models import Answer
+from tests.conftest import article, write_jsonl
 
 
 def turn(question: str, answer: str = "...", answerable: bool = True) -> Turn:
@@ -78,3 +81,26 @@ def test_a_bot_follow_up_retrieves_what_the_conversation_is_about(seed_bot: Bot)
     assert alone.question == "And what is its spending target?"
     conversation = seed_bot.conversation("c-follow")
     assert conversation is not None and [t.answer.id for t in conversation.turns] == [first.id, follow.id]
+
+
+def test_a_follow_up_is_looked_for_in_the_story_the_conversation_cites(bot: Bot, tmp_path: Path) -> None:
+    g7 = article(1, title="Canada hosts the G7 summit in Kananaskis",
+                 text="Canada will host the G7 summit in Kananaskis, Alberta. The summit starts on June 15 and runs "
+                      "for three days. Prime Minister Mark Carney will chair the meetings.")
+    nato = article(2, title="NATO leaders meet in The Hague",
+                   text="NATO leaders will meet in The Hague. The summit starts on June 24 and lasts two days. "
+                        "Secretary General Mark Rutte will chair the meetings.")
+    bot.ingest([write_jsonl(tmp_path / "summits.jsonl", [g7, nato])])
+    for story, chair, starts in (("G7", "Carney", "June 15"), ("NATO", "Rutte", "June 24")):
+        first = bot.ask(f"Who will chair the {story} meetings?", conversation_id=f"c-{story}")
+        assert first.answerable and chair in first.text
+        # the same words in both conversations: the story each has cited decides
+        follow = bot.ask("And when does the summit start?", conversation_id=f"c-{story}")
+        assert follow.question == "When does the summit start?" and starts in follow.text
+        assert {c.article_id for c in follow.citations} == {c.article_id for c in first.citations
+                                                            if f"[{c.n}]" in first.text}
+    # what the story does not answer is looked for everywhere
+    elsewhere = bot.ask("And where will NATO leaders meet?", conversation_id="c-G7")
+    assert "The Hague" in elsewhere.text
+    # outside a conversation the same question reads the whole store
+    assert {"June 15", "June 24"} <= set(re.findall(r"June \d+", bot.ask("When does the summit start?").text))

@@ -53,7 +53,7 @@ def test_follow_up_continues_the_conversation(client: TestClient) -> None:
     follow = client.post("/v1/chat", json={"message": "And when does it start?", "conversation_id": cid}).json()
     assert follow["conversation_id"] == cid and follow["answerable"]
     assert "June 24" in follow["answer"] or "24–26" in follow["answer"]
-    assert follow["question"] == "When does NATO summit start?"
+    assert follow["question"] == "When does the NATO summit start?"
     conversation = client.get(f"/v1/conversations/{cid}").json()
     assert [t["question"] for t in conversation["turns"]] == ["Who attends the NATO summit?",
                                                                "And when does it start?"]
