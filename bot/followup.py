@@ -54,6 +54,8 @@ class ResolveFollowUp:
         text = question[about.end():] if about else _LEANING.sub("", question, count=1)
         text = text.strip() or question
         if about or not any(t.pos_ in ("VERB", "AUX") for t in parse(text)):
+            if any(w.lower() in _WH for w in re.findall(r"\w+", text)):
+                return _sentence(text)  # "How many?", "Starting when?": the story's articles answer it
             return swap(last.standalone, text.rstrip("?. ")) or _sentence(text)
         return resolve_pronoun(text, referents(answered)) or _sentence(text)
 
@@ -75,9 +77,27 @@ def referents(turns: Sequence[Turn]) -> list[Mention]:
     return out
 
 
+# Heads that name an attribute rather than a thing: "What is the name of the bridge?" is about the
+# bridge, and "it" in the next question is the bridge.
+_ATTRIBUTE = {"name", "number", "price", "cost", "time", "year", "day", "date", "percentage", "percent", "amount",
+              "rank", "rate", "age", "period", "way", "reason", "kind", "type", "part", "place", "one", "share",
+              "size", "length", "total", "figure", "level", "value", "record"}
+
+
 def pick(pronoun: str, found: Sequence[Mention]) -> Mention | None:
+    """The referent of `pronoun`: people for he/she; for it/they, what was talked about before
+    what was asked ("the price" of "What price...") and before attributes ("the name of ...")."""
     if pronoun in _PERSONAL:
         return next((m for m in found if m.kind == "person"), None)
+    talked = [m for m in found if not m.asked and m.head not in _ATTRIBUTE]
+    if pronoun in _PLURAL:  # number first: "they" after "How many bicycles..." is the bicycles
+        plural = next((m for m in found if m.plural), None)
+        if plural is not None:
+            return plural
+    return _pick_thing(pronoun, talked) or _pick_thing(pronoun, found)
+
+
+def _pick_thing(pronoun: str, found: Sequence[Mention]) -> Mention | None:
     if pronoun in _PLURAL:
         plural = next((m for m in found if m.plural), None)
         return plural or next((m for m in found if m.kind == "group"), None) or \
@@ -93,8 +113,10 @@ def resolve_pronoun(text: str, found: Sequence[Mention]) -> str | None:
         lower = token.lower_
         if lower not in _PERSONAL | _PLURAL | _THING:
             continue
-        if lower in ("this", "that", "these", "those") and token.pos_ != "PRON":
-            continue  # a determiner: "this year"
+        if lower in ("this", "that", "these", "those") and (
+                token.pos_ != "PRON" or token.dep_ == "det" or
+                (token.i + 1 < len(doc) and doc[token.i + 1].pos_ in ("NOUN", "PROPN", "ADJ", "NUM"))):
+            continue  # a determiner: "this year", "that asteroid"
         target = pick(lower, found)
         if target is None:
             return None
@@ -113,6 +135,9 @@ def swap(last: str, fragment: str) -> str | None:
     """The last question with the element of the fragment's kind replaced by the fragment."""
     if not fragment:
         return None
+    doc = parse(fragment)
+    if len(doc) > 1 and doc[0].pos_ in ("ADP", "SCONJ"):
+        fragment = fragment[doc[1].idx:]  # "in Georgia": Georgia swaps, the question keeps its own "in"
     own = mentions(fragment)
     label = own[0].label if len(own) == 1 and own[0].text.endswith(fragment.split()[-1]) else ""
     found = mentions(last)
@@ -120,8 +145,9 @@ def swap(last: str, fragment: str) -> str | None:
     if label:
         same = [m for m in found if m.label == label] or [m for m in found if m.kind == own[0].kind and m.label]
         target = same[-1] if same else None
-    else:
-        common = [m for m in found if not m.label]
+    else:  # a bare name the tagger cannot place ("Porto") stands for a name; a common noun for a phrase
+        named = [m for m in found if m.label and m.kind != "person"] if fragment[:1].isupper() else []
+        common = named or [m for m in found if not m.label]
         target = common[-1] if common else None
     if target is None:
         topic = next((m.text for m in found if m.kind != "person" and fragment.lower() not in m.text.lower()), None)

@@ -36,6 +36,8 @@ class Mention:
     start: int = 0  # character offsets in the text read (citation marks removed)
     end: int = 0
     modifiers: tuple[int, int] | None = None  # the words before a generic head ("diesel" in "diesel prices")
+    asked: bool = False  # the phrase held the question word ("What price"): what is asked, not talked about
+    head: str = ""  # the lemma of its head noun
 
 
 @lru_cache(maxsize=1)
@@ -90,7 +92,8 @@ def mentions(text: str, people: frozenset[str] = frozenset()) -> list[Mention]:
         modifiers = (before[0].idx, before[-1].idx + len(before[-1])) if before and \
             chunk.root.lemma_.lower() in GENERIC_HEADS else None
         found.append((start, Mention(text_of, kind, chunk.root.tag_ in ("NNS", "NNPS"), label, chunk.root.dep_,
-                                     doc[start].idx, chunk.end_char, modifiers)))
+                                     doc[start].idx, chunk.end_char, modifiers, len(words) < len(chunk),
+                                     chunk.root.lemma_.lower())))
     return [m for _, m in sorted(found, key=lambda f: f[0])]
 
 

@@ -54,6 +54,22 @@ ASSANGE = turn("Where is Julian Assange being held?",
     # why: the last answer's fact, asked as a question
     ([turn("What did the Bank of England do?", "The Bank of England raised interest rates to 3% [1].")],
      "Why?", "Why did the Bank of England raise interest rates to 3%?"),
+    # it: what was talked about, not what was asked ("What price") or an attribute ("the name of")
+    ([turn("What price did the painting sell for at auction?", "The painting sold for $12 million [1].")],
+     "Who was selling it?", "Who was selling the painting?"),
+    ([turn("What is the name of the new bridge in Lisbon?", "It is called the Tagus Crossing [1].")],
+     "When will it open?", "When will the new bridge open?"),
+    # a preposition stays with the question; a bare name swaps a name
+    ([turn("How many homes in Florida lost power?", "About 2.6 million homes lost power [1].")],
+     "And in Georgia?", "How many homes in Georgia lost power?"),
+    ([turn("What is the name of the new bridge in Lisbon?", "It is called the Tagus Crossing [1].")],
+     "What about Porto?", "What is the name of the new bridge in Porto?"),
+    # a fragment with its own question word is left as asked (the story's articles are read first);
+    # a determiner is no pronoun
+    ([turn("Who won the mayoral election?", "Jane Ortiz won the election [1].")], "By how many votes?",
+     "By how many votes?"),
+    ([turn("Which asteroid did the probe hit?", "The probe hit Dimorphos [1].")], "How big is that asteroid?",
+     "How big is that asteroid?"),
     # an earlier answered turn is what a follow-up of a declined one leans on
     ([ASSANGE, turn("Who won the World Cup?", "", answerable=False)], "How old is he?", "How old is Julian Assange?"),
 ])
