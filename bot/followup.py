@@ -55,7 +55,7 @@ class ResolveFollowUp:
         text = text.strip() or question
         if about or not any(t.pos_ in ("VERB", "AUX") for t in parse(text)):
             if any(w.lower() in _WH for w in re.findall(r"\w+", text)):
-                return _sentence(text)  # "How many?", "Starting when?": the story's articles answer it
+                return wh_fragment(text.rstrip("?. "), last) or _sentence(text)
             return swap(last.standalone, text.rstrip("?. ")) or _sentence(text)
         return resolve_pronoun(text, referents(answered)) or _sentence(text)
 
@@ -157,8 +157,33 @@ def swap(last: str, fragment: str) -> str | None:
     return _sentence(last[:start] + replacement + last[end:])
 
 
+# The verb's dependents kept when a new question word asks about its circumstances.
+_CORE_DEPS = {"dobj", "attr", "acomp", "prt", "xcomp", "oprd", "dative"}
+_NOMINAL_WH = re.compile(r"\bhow\s+(many|much)\s+\w|\b(what|which)\s+\w", re.I)
+
+
+def wh_fragment(fragment: str, last: Turn) -> str | None:
+    """A question word without a verb ("When?", "By how many votes?") asks about the last answer's
+    fact: "When did Loretta Lynn die?". One asking for a new quantity or thing ("How many
+    visitors a day?") asks it of what the last question was about."""
+    if _NOMINAL_WH.search(fragment) and not re.match(r"^\W*(by|with|for|in|at|to|from|since|until)\b",
+                                                       fragment, re.I):
+        said = [m for m in mentions(clean(last.answer.text)) if (m.label or _proper(m.text)) and m.kind != "person"]
+        topic = next((m for m in [*said, *mentions(last.standalone)] if not m.asked and m.kind != "person"), None)
+        return _sentence(f"{fragment} for {_lower_the(topic.text)}?") if topic else None
+    lead = fragment[0].upper() + fragment[1:]
+    return fact_question(last, lead, _CORE_DEPS)
+
+
 def why(turn: Turn) -> str | None:
     """"Why?" after an answer: why its first sentence's main fact holds, as a question."""
+    return fact_question(turn, "Why", _REST_DEPS)
+
+
+def fact_question(turn: Turn, lead: str, keep: set[str]) -> str | None:
+    """The last answer's main fact asked as a question led by `lead` ("Why", "By how many votes"),
+    keeping the verb's dependents in `keep`: "Jane Ortiz won the election" -> "By how many votes
+    did Jane Ortiz win the election?"."""
     if not turn.answer.answerable:
         return None
     doc = parse(clean(turn.answer.text))
@@ -176,17 +201,17 @@ def why(turn: Turn) -> str | None:
     for child in root.rights:
         if child.dep_ in ("punct", "cc", "conj", "advcl", "relcl"):
             break
-        if child.dep_ in _REST_DEPS:
+        if child.dep_ in keep:
             rest.append(doc[child.left_edge.i : child.right_edge.i + 1].text)
     tail = " ".join(rest)
     auxes = [c for c in root.lefts if c.dep_ in ("aux", "auxpass")]
     if root.pos_ == "AUX":
-        words = ["Why", root.lower_, subj, tail]
+        words = [lead, root.lower_, subj, tail]
     elif auxes:
-        words = ["Why", auxes[0].lower_, subj, *[a.lower_ for a in auxes[1:]], root.text, tail]
+        words = [lead, auxes[0].lower_, subj, *[a.lower_ for a in auxes[1:]], root.text, tail]
     else:
         do = {"VBD": "did", "VBZ": "does"}.get(root.tag_, "do")
-        words = ["Why", do, subj, root.lemma_, tail]
+        words = [lead, do, subj, root.lemma_, tail]
     return _sentence(" ".join(w for w in words if w).rstrip(" .") + "?")
 
 
@@ -197,6 +222,12 @@ def _with_article(fragment: str, replaced: str) -> str:
             not fragment[:1].isupper():
         return f"{replaced.split()[0]} {fragment}"
     return fragment
+
+
+def _proper(text: str) -> bool:
+    """A name by its spelling ("Union Square"), where the tagger gives it no label."""
+    words = [w for w in text.split() if w.lower() not in ("the", "of", "and", "de")]
+    return bool(words) and all(w[:1].isupper() for w in words)
 
 
 def _lower_the(text: str) -> str:

@@ -64,10 +64,14 @@ ASSANGE = turn("Where is Julian Assange being held?",
      "And in Georgia?", "How many homes in Georgia lost power?"),
     ([turn("What is the name of the new bridge in Lisbon?", "It is called the Tagus Crossing [1].")],
      "What about Porto?", "What is the name of the new bridge in Porto?"),
-    # a fragment with its own question word is left as asked (the story's articles are read first);
-    # a determiner is no pronoun
-    ([turn("Who won the mayoral election?", "Jane Ortiz won the election [1].")], "By how many votes?",
-     "By how many votes?"),
+    # a question word without a verb asks about the last answer's fact, or a new quantity of what
+    # it was about; a determiner is no pronoun
+    ([turn("Who won the mayoral election?", "Jane Ortiz won the election by a wide margin [1].")],
+     "By how many votes?", "By how many votes did Jane Ortiz win the election?"),
+    ([turn("Which singer died on Tuesday?", "Country star Rosa Lane died at her home in Tennessee [1].")],
+     "And where?", "Where did country star Rosa Lane die?"),
+    ([turn("Which square will become a pedestrian zone?", "Union Square will be closed to cars [1].")],
+     "How many visitors a day?", "How many visitors a day for Union Square?"),
     ([turn("Which asteroid did the probe hit?", "The probe hit Dimorphos [1].")], "How big is that asteroid?",
      "How big is that asteroid?"),
     # an earlier answered turn is what a follow-up of a declined one leans on
