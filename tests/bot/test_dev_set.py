@@ -34,10 +34,10 @@ def test_dev_set_floors() -> None:
     report = run_eval(DEV / "questions.jsonl", DEV / "articles.jsonl")
     summary = report.summary()
     print(summary)
-    # measured with the trained answer model, calibrated on the fused, one-source hold-out:
-    # 0.923, 0.659, 23 words, 0.800, 0.077 (floors about two questions below)
+    # measured with the answer model shipped 2026-12-07 (+40k squad_extra, calibrated on held-out
+    # news and direct questions): 0.923, 0.681, 25 words, 0.857, 0.077 (floors about two questions below)
     assert report.hit_at_k >= 0.90
-    assert report.answer_contains_gold >= 0.63
-    assert report.median_answer_words <= 24
-    assert report.refusal_rate_unanswerable >= 0.74
+    assert report.answer_contains_gold >= 0.65
+    assert report.median_answer_words <= 26
+    assert report.refusal_rate_unanswerable >= 0.80
     assert report.false_refusal_rate <= 0.10
