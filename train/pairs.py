@@ -70,11 +70,11 @@ def mined_positives(q: NewsQuestion, pools: WeekPools) -> list[Candidate]:
             and any(contains(c.sentence, a) for a in q.answers)]
 
 
-def extra_rows(limit: int) -> list[dict[str, object]]:
+def extra_rows(limit: int, skip: int = 0) -> list[dict[str, object]]:
     """Pairs from squad_extra's training side: the sentence holding a gold span (by offset) is a
     positive with its span, two other sentences of the paragraph (best first-stage score first)
     in-context negatives; an unanswerable question's top two sentences are negatives."""
-    items = shuffled([q for q in extra_items() if not q.held_out], seed=11)
+    items = shuffled([q for q in extra_items() if not q.held_out], seed=11)[skip:]
     rows: list[dict[str, object]] = []
     for q in items if limit < 0 else items[:limit]:
         ranked = candidates(q.question, [q.passage])
@@ -105,6 +105,9 @@ def main() -> None:
                         help="positives added per question from its answer articles beyond the top candidates")
     parser.add_argument("--extra", type=int, default=0,
                         help="squad_extra training questions to add (0 none, -1 all); its held-out tenth is never used")
+    parser.add_argument("--extra-skip", type=int, default=0,
+                        help="skip the first K of squad_extra's fixed shuffle: those a run to be continued "
+                             "(train.reader --init) has read, e.g. --extra -1 --extra-skip 40000")
     args = parser.parse_args()
     rng = random.Random(7)
     questions = news_questions()
@@ -146,7 +149,7 @@ def main() -> None:
         else:
             rows += [{"q": question, "s": c.sentence, "y": 0, "src": "squad_impossible"} for c in ranked[:2]]
     if args.extra:
-        rows += extra_rows(args.extra)
+        rows += extra_rows(args.extra, args.extra_skip)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", encoding="utf-8") as f:
         for row in rows:
