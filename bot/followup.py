@@ -166,7 +166,11 @@ def wh_fragment(fragment: str, last: Turn) -> str | None:
     """A question word without a verb ("When?", "By how many votes?") asks about the last answer's
     fact: "When did Loretta Lynn die?". One asking for a new quantity or thing ("How many
     visitors a day?") asks it of what the last question was about."""
-    if _NOMINAL_WH.search(fragment) and not re.match(r"^\W*(by|with|for|in|at|to|from|since|until)\b",
+    bare = re.fullmatch(r"\W*how\s+(many|much)\W*", fragment, re.I)
+    asked = re.match(r"\s*(which|what)\s+(?=\w)", last.standalone, re.I)
+    if bare and asked:  # "How many?" after "Which states reported cases?": how many states did
+        return _sentence(f"How {bare.group(1).lower()} " + last.standalone[asked.end():])
+    if (bare or _NOMINAL_WH.search(fragment)) and not re.match(r"^\W*(by|with|for|in|at|to|from|since|until)\b",
                                                        fragment, re.I):
         said = [m for m in mentions(clean(last.answer.text)) if (m.label or _proper(m.text)) and m.kind != "person"]
         topic = next((m for m in [*said, *mentions(last.standalone)] if not m.asked and m.kind != "person"), None)

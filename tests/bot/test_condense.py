@@ -72,6 +72,8 @@ ASSANGE = turn("Where is Julian Assange being held?",
      "And where?", "Where did country star Rosa Lane die?"),
     ([turn("Which square will become a pedestrian zone?", "Union Square will be closed to cars [1].")],
      "How many visitors a day?", "How many visitors a day for Union Square?"),
+    ([turn("Which states reported new cases?", "Texas and Ohio reported new cases [1].")],
+     "How many?", "How many states reported new cases?"),
     ([turn("Which asteroid did the probe hit?", "The probe hit Dimorphos [1].")], "How big is that asteroid?",
      "How big is that asteroid?"),
     # an earlier answered turn is what a follow-up of a declined one leans on
