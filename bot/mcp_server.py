@@ -7,12 +7,13 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import anyio.to_thread
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
 from mcp_types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from bot.core import Bot
+from bot.database import new_conversation_id
 from bot.models import Citation, Filters
 from bot.schemas import ArticlePage
 from index.errors import NewsbotError
@@ -20,6 +21,8 @@ from index.errors import NewsbotError
 READ_ONLY = ToolAnnotations(readOnlyHint=True, openWorldHint=False)
 MAX_SEARCH = 20
 MAX_PAGE = 200
+OWNER_KEY = "newsbot_owner"  # where the HTTP mount leaves who is asking, in the request's ASGI state
+STDIO_OWNER = "mcp"  # over stdio the one client is the local user
 
 
 class NewsAnswer(BaseModel):
@@ -28,6 +31,8 @@ class NewsAnswer(BaseModel):
     answerable: bool = Field(description="false when the stored articles don't answer the question")
     citations: list[Citation]
     warnings: list[str] = []
+    conversation_id: str = Field(description="pass it with the next question to ask a follow-up "
+                                             "('When will they arrive?')")
 
 
 class NewsPassage(BaseModel):
@@ -63,12 +68,28 @@ def build_mcp(get_bot: Callable[[], Bot]) -> MCPServer:
 
     @server.tool(annotations=READ_ONLY)
     async def ask_news(question: Annotated[str, Field(description="a question about the news")],
+                       ctx: Context,
+                       conversation_id: Annotated[str | None, Field(
+                           max_length=100, description="the conversation_id an earlier ask_news returned, to "
+                                                       "ask a follow-up in its light; leave out to start one")] = None,
                        filters: FiltersArg = None) -> NewsAnswer:
         """Answer a question from the stored news articles: a short answer citing its passages as [n],
-        or an honest 'the indexed articles don't say'."""
-        answer = await in_thread(lambda: get_bot().ask(question, filters=filters))
-        return NewsAnswer(answer=answer.text, answerable=answer.answerable, citations=answer.citations,
-                          warnings=answer.warnings)
+        or an honest 'the indexed articles don't say'. Follow-ups ('How old is he?') are understood
+        within the conversation their conversation_id names."""
+        owner = owner_of(ctx)
+
+        def ask() -> NewsAnswer:
+            bot = get_bot()
+            if conversation_id is not None and not bot.owns(conversation_id, owner):
+                raise ToolError(f"no conversation with id {conversation_id!r}; leave conversation_id out to "
+                                "start one")
+            conversation = conversation_id or new_conversation_id()
+            answer = bot.ask(question, conversation_id=conversation, filters=filters, owner=owner)
+            return NewsAnswer(answer=answer.text, answerable=answer.answerable, citations=answer.citations,
+                              warnings=answer.warnings, conversation_id=conversation)
+
+        result: NewsAnswer = await in_thread(ask)
+        return result
 
     @server.tool(annotations=READ_ONLY)
     async def search_news(query: Annotated[str, Field(description="words or a question to search for")],
@@ -106,6 +127,18 @@ def build_mcp(get_bot: Callable[[], Bot]) -> MCPServer:
                            "source": info.source, "passages": passages}, ensure_ascii=False)
 
     return server
+
+
+def owner_of(ctx: Context) -> str:
+    """Who owns the conversations this request makes: the API key the HTTP mount admitted, or the
+    local user over stdio."""
+    request = ctx.request_context.request
+    scope = getattr(request, "scope", None)
+    if isinstance(scope, dict):
+        owner = scope.get("state", {}).get(OWNER_KEY)
+        if isinstance(owner, str):
+            return owner
+    return STDIO_OWNER
 
 
 def run_stdio(bot: Bot) -> None:

@@ -13,6 +13,7 @@ from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.types import Receive, Scope, Send
 
+from bot.mcp_server import OWNER_KEY
 from bot.server.errors import send_error
 from bot.server.security import KeyCheck, admit
 
@@ -53,7 +54,7 @@ class MCPEndpoint:
             return
         headers = dict(scope["headers"])
         try:
-            admit(self.key_check, headers.get(b"authorization", b"").decode("latin-1") or None)
+            caller = admit(self.key_check, headers.get(b"authorization", b"").decode("latin-1") or None)
         except HTTPException as exc:
             extra = [(k.lower().encode(), v.encode()) for k, v in (exc.headers or {}).items()]
             await send_error(send, scope["path"], exc.status_code, str(exc.detail), extra)
@@ -63,5 +64,6 @@ class MCPEndpoint:
                              "the MCP server is not running (the app's lifespan has not started)",
                              [(b"retry-after", b"5")])
             return
+        scope.setdefault("state", {})[OWNER_KEY] = caller.owner  # conversations are the key's, as on /v1
         await self._manager.handle_request(scope, receive, send)
 

@@ -45,6 +45,10 @@ async def exercise(client: Client) -> dict[str, Any]:
         tools = await client.list_tools()
         asked = await client.call_tool("ask_news", {"question": "Who will attend the NATO summit?"})
         declined = await client.call_tool("ask_news", {"question": "Who won the football World Cup?"})
+        followed = await client.call_tool("ask_news", {"question": "And when does it start?",
+                                                       "conversation_id": asked.structured_content["conversation_id"]})
+        unknown = await client.call_tool("ask_news", {"question": "And when does it start?",
+                                                      "conversation_id": "no-such-conversation"})
         found = await client.call_tool("search_news", {"query": "defense spending target", "k": 2})
         listed = await client.call_tool("list_articles", {})
         article_id = listed.structured_content["items"][0]["id"]
@@ -56,7 +60,8 @@ async def exercise(client: Client) -> dict[str, Any]:
             missing: MCPError | None = None
         except MCPError as exc:
             missing = exc
-        return {"tools": tools, "asked": asked, "declined": declined, "found": found, "listed": listed,
+        return {"tools": tools, "asked": asked, "declined": declined, "followed": followed, "unknown": unknown,
+                "found": found, "listed": listed,
                 "resource": resource, "bad_question": bad_question, "bad_k": bad_k, "missing": missing}
 
 
@@ -69,6 +74,11 @@ def check(got: dict[str, Any]) -> None:
     assert asked["citations"][0]["n"] == 1 and "Trump" in asked["citations"][0]["quote"]
     assert got["declined"].structured_content["answerable"] is False
     assert got["declined"].structured_content["citations"] == []
+    assert got["declined"].structured_content["conversation_id"] != asked["conversation_id"]
+    followed = got["followed"].structured_content
+    assert not got["followed"].is_error and followed["conversation_id"] == asked["conversation_id"]
+    assert followed["answerable"] and ("June 24" in followed["answer"] or "24–26" in followed["answer"])
+    assert got["unknown"].is_error and "no conversation" in got["unknown"].content[0].text
     passages = got["found"].structured_content["passages"]
     assert len(passages) == 2 and passages[0]["title"] and "spending" in " ".join(p["text"] for p in passages)
     listed = got["listed"].structured_content
@@ -82,6 +92,26 @@ def check(got: dict[str, Any]) -> None:
 
 def test_every_tool_over_streamable_http(mcp_url: str) -> None:
     check(anyio.run(exercise, over_http(mcp_url)))
+
+
+def test_a_conversation_belongs_to_the_api_key_that_started_it(app_bot: Bot) -> None:
+    keys = [SecretStr("first-key"), SecretStr("second-key")]
+    settings = app_bot.settings.model_copy(update={"api_keys": keys, "rate_limit_per_minute": 0})
+
+    async def ask(url: str, key: str, arguments: dict[str, Any]) -> Any:
+        async with over_http(url, key) as client:
+            return await client.call_tool("ask_news", arguments)
+
+    with serve_app(create_app(bot=Bot(settings=settings))) as url:
+        first = anyio.run(ask, url + "/mcp", "first-key", {"question": "Who attends the NATO summit?"})
+        cid = first.structured_content["conversation_id"]
+        other = anyio.run(ask, url + "/mcp", "second-key", {"question": "When does it start?", "conversation_id": cid})
+        own = anyio.run(ask, url + "/mcp", "first-key", {"question": "When does it start?", "conversation_id": cid})
+        assert other.is_error and "no conversation" in other.content[0].text
+        assert not own.is_error and own.structured_content["conversation_id"] == cid
+        turns = app_bot.conversation(cid)
+        assert turns is not None and [t.question for t in turns.turns] == ["Who attends the NATO summit?",
+                                                                           "When does it start?"]
 
 
 def test_a_get_for_server_messages_is_refused_at_once_instead_of_held_open(mcp_url: str) -> None:
