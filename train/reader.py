@@ -17,6 +17,7 @@ import shutil
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -144,6 +145,9 @@ def main() -> None:
     parser.add_argument("--pairs", type=Path, default=Path("build/train/pairs.jsonl"))
     parser.add_argument("--out", type=Path, default=Path("build/train/reader"))
     parser.add_argument("--epochs", type=float, default=2.0)
+    parser.add_argument("--start", type=float, default=0.0,
+                        help="epochs of the plan to pass over first: with --init, where the run trained on from "
+                             "stopped (its --start plus --epochs), so this one reads batches it did not")
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--head-lr", type=float, default=5e-4)
@@ -177,8 +181,7 @@ def main() -> None:
     optimizer = torch.optim.AdamW([{"params": body, "lr": args.lr}, {"params": heads, "lr": args.head_lr}],
                                   weight_decay=0.01)
     batcher = grouped_batches if args.listwise else batches
-    plan = [b for e in range(math.ceil(args.epochs)) for b in batcher(rows, args.batch, rng)]
-    plan = plan[: int(len(plan) * args.epochs / math.ceil(args.epochs))]
+    plan = plan_window(rows, args.batch, rng, batcher, args.start, args.epochs)
     warmup = max(1, len(plan) // 20)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (len(plan) - s) / max(1, len(plan) - warmup)))
@@ -224,6 +227,18 @@ def main() -> None:
     tokenizer.save_pretrained(args.out / "torch")
     export(model.cpu(), args.out)
     print(json.dumps({"trained_s": round(time.time() - began), "pairs": len(rows), "steps": len(plan)}))
+
+
+def plan_window(rows: list[dict[str, object]], size: int, rng: random.Random,
+                batcher: Callable[[list[dict[str, object]], int, random.Random], list[list[dict[str, object]]]],
+                start: float, epochs: float) -> list[list[dict[str, object]]]:
+    """The batches from `start` to `start + epochs` epochs of the seeded plan: epochs are shuffled
+    one after another from one generator, so a window is the same batches whatever came before it."""
+    whole = math.ceil(start + epochs)
+    per_epoch = [batcher(rows, size, rng) for _ in range(whole)]
+    plan = [b for epoch in per_epoch for b in epoch]
+    per = len(per_epoch[0]) if per_epoch else 0
+    return plan[int(per * start): int(per * (start + epochs))]
 
 
 def save_checkpoint(path: Path, model: "torch.nn.Module", optimizer: "torch.optim.Optimizer",

@@ -4,7 +4,7 @@ every candidate of a question together; rows without a question stand alone."""
 import random
 from collections import Counter
 
-from train.reader import grouped_batches
+from train.reader import grouped_batches, plan_window
 
 
 def rows() -> list[dict[str, object]]:
@@ -36,3 +36,15 @@ def test_the_order_depends_on_the_seed_only() -> None:
 
     assert order(3) == order(3)
     assert order(3) != order(4)
+
+
+def test_a_run_that_trains_on_from_another_reads_the_batches_that_one_did_not() -> None:
+    def window(start: float, epochs: float) -> list[list[str]]:
+        plan = plan_window(rows(), 8, random.Random(5), grouped_batches, start, epochs)
+        return [[str(r["q"]) + str(r["s"]) for r in b] for b in plan]
+
+    whole = window(0, 1)
+    first, second = window(0, 0.4), window(0.4, 0.4)
+    assert first == whole[:int(len(whole) * 0.4)] and second == whole[int(len(whole) * 0.4):int(len(whole) * 0.8)]
+    assert not {r for b in first for r in b} & {r for b in second for r in b}
+    assert window(1, 1) == window(0, 2)[len(whole):]  # a second epoch is shuffled anew, the same either way
