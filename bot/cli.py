@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot import cli_feeds
 from bot.models import Answer
 from bot.schemas import ChatResponse
 from bot.settings import Settings
@@ -49,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--articles", type=Path, help="articles to index into a temporary store first")
     ev.add_argument("--k", type=int, default=5, help="citations counted for retrieval hit@k")
     ev.add_argument("--details", type=Path, help="write one JSON line per question here")
+
+    cli_feeds.add_parser(sub)
 
     sub.add_parser("mcp", help="serve the store to an MCP client (a desktop assistant) on stdin/stdout")
 
@@ -118,6 +121,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             raise NewsbotError("--workers must be at least 1")
         serve(settings, args.host, args.port, args.workers)
         return 0
+    if args.command == "feeds":
+        code, text = cli_feeds.run(args, settings)
+        return _show(args, code, text)
     if args.command == "mcp":
         if args.url:
             raise NewsbotError(f"`newsbot mcp` serves the local store; for the server at {args.url}, point the MCP "

@@ -1,6 +1,6 @@
-"""newsbot as an MCP server (the official `mcp` SDK): tools `ask_news`, `search_news` and
-`list_articles`, and a resource per article, over stdio (`newsbot mcp`, for desktop assistants)
-or streamable HTTP (mounted in the API server at /mcp)."""
+"""newsbot as an MCP server (the official `mcp` SDK): tools `ask_news`, `search_news`,
+`list_articles` and `list_feeds`, and a resource per article, over stdio (`newsbot mcp`, for desktop
+assistants) or streamable HTTP (mounted in the API server at /mcp)."""
 
 import json
 from collections.abc import Callable
@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from bot.core import Bot
 from bot.database import new_conversation_id
 from bot.models import Citation, Filters
-from bot.schemas import ArticlePage
+from bot.schemas import ArticlePage, FeedList
 from index.errors import NewsbotError
 
 READ_ONLY = ToolAnnotations(readOnlyHint=True, openWorldHint=False)
@@ -112,6 +112,15 @@ def build_mcp(get_bot: Callable[[], Bot]) -> MCPServer:
         """The stored articles, newest first, a page at a time."""
         infos = await in_thread(lambda: get_bot().articles())
         return ArticlePage(items=infos[offset:offset + limit], total=len(infos), offset=offset, limit=limit)
+
+    @server.tool(annotations=READ_ONLY)
+    async def list_feeds() -> FeedList:
+        """The news feeds newsbot follows: when each was last fetched, its last new item, its last
+        error and how many items it has brought."""
+        from bot.feeds import FeedStore
+
+        result: FeedList = await in_thread(lambda: FeedList(items=FeedStore.of(get_bot().database).all()))
+        return result
 
     @server.resource("newsbot://articles/{article_id}", mime_type="application/json",
                      description="One stored article: its metadata and its passages in order")

@@ -1,5 +1,6 @@
 """Bodies of the HTTP API, shared by the server and the SDK (answers reuse bot.models)."""
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -81,3 +82,37 @@ def json_body(tp: Any, more_content: dict[str, Any] | None = None) -> dict[str, 
 
 ARTICLES_BODY = json_body(ArticleIn | list[ArticleIn], {"multipart/form-data": {"schema": {
     "type": "object", "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}})
+
+
+class Feed(BaseModel):
+    id: str
+    url: str
+    every_s: float = Field(description="seconds between polls")
+    title: str | None = Field(None, description="the feed's own title, once fetched")
+    added_at: datetime
+    next_poll_at: datetime
+    last_fetched_at: datetime | None = None
+    last_new_item_at: datetime | None = None
+    last_error: str | None = None
+    failures: int = Field(0, description="polls failed in a row (each doubles the wait, up to a day)")
+    items_seen: int = 0
+
+
+class FeedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(min_length=1, max_length=2000, description="an RSS, Atom or JSON Feed URL")
+    every: str | float | None = Field(None, description='how often to poll it: "15m", "1h", "90s" or seconds '
+                                                        "(default NEWSBOT_FEEDS__EVERY_S)")
+
+
+class FeedList(BaseModel):
+    items: list[Feed]
+
+
+class FeedPolled(BaseModel):
+    feed: Feed
+    new_items: int
+    not_modified: bool
+    error: str | None
+    skipped: list[str]

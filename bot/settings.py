@@ -44,6 +44,21 @@ class LLMSettings(BaseModel):
     max_tokens: int = 300
 
 
+class FeedSettings(BaseModel):
+    """Followed feeds (`newsbot feeds add`, /v1/feeds): how `newsbot serve` polls them."""
+
+    poll: bool = Field(True, description="the server polls followed feeds in the background")
+    every_s: float = Field(900.0, ge=1, description="default seconds between polls of a feed (--every)")
+    min_every_s: float = Field(300.0, ge=1, description="no feed is polled more often than this")
+    tick_s: float = Field(30.0, gt=0, description="how often the server looks for feeds that are due")
+    max_items: int = Field(50, ge=1, le=1000, description="new items ingested from one poll of a feed")
+    max_bytes: int = Field(5_000_000, ge=10_000, description="bytes read from one poll of a feed")
+    timeout_s: float = Field(15.0, gt=0, description="seconds one poll may take to answer")
+    max_backoff_s: float = Field(86_400.0, ge=1, description="after failures in a row, the longest wait")
+    lease_s: float = Field(600.0, ge=10, description="a poll's claim on its feed: another worker takes it over "
+                                                     "after this long, should the first die mid-poll")
+
+
 class ScopedKey(BaseModel):
     """An API key limited to some scopes: ask (questions, the article list, one's own conversations
     and feedback), ingest (add articles), admin (delete articles, any feedback, /metrics)."""
@@ -145,6 +160,7 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = "json"
     slack: SlackSettings = SlackSettings()
     webhook: WebhookSettings = WebhookSettings()
+    feeds: FeedSettings = FeedSettings()
     prompts_dir: Path = Field(default_factory=lambda: _default_prompts())
 
     def database_url_resolved(self) -> str:

@@ -10,13 +10,13 @@ from index.articles import Article, article_from_dict
 from index.charsets import decode
 from index.clean import clean_title, html_metadata, html_to_text, is_furniture, looks_like_domain, normalise_text
 from index.errors import IngestError
-from index.outbound import refuse_private
+from index.feeds import FEED_TYPES, is_json_feed, read_feed
+from index.fetch import fetch
 
 Source = str | Path | dict[str, Any] | Article
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
 FEED_SUFFIXES = {".rss", ".atom", ".xml"}
-_ENTITY_DECLARATION = re.compile(r"<!ENTITY", re.IGNORECASE)
 SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | FEED_SUFFIXES | {".json", ".jsonl"}
 
 
@@ -137,6 +137,8 @@ def parse_json(text: str, where: str) -> list[Article]:
         raise IngestError(f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", where) from exc
     except (ValueError, RecursionError) as exc:
         raise IngestError(f"unreadable JSON ({json_problem(exc)})", where) from exc
+    if is_json_feed(data):
+        return parse_feed(text, where)
     items = data if isinstance(data, list) else [data]
     if not items:
         raise IngestError("the JSON list holds no articles", where)
@@ -161,61 +163,22 @@ def parse_jsonl(text: str, where: str) -> list[Article]:
 
 
 def parse_feed(text: str, where: str) -> list[Article]:
-    import feedparser
-
-    # As defusedxml does: a feed has no business declaring entities, and nested ones expand a few
-    # hundred bytes into megabytes (the "billion laughs"); refuse before any parser sees them.
-    if _ENTITY_DECLARATION.search(text):
-        raise IngestError("the feed declares XML entities (<!ENTITY>), which are refused", where)
-    feed = feedparser.parse(text)
-    if not feed.entries:
-        problem = str(feed.get("bozo_exception") or "no entries")
-        raise IngestError(f"not an RSS/Atom feed with entries ({problem})", where)
-    source = feed.feed.get("title") or None
-    articles = []
-    for n, entry in enumerate(feed.entries, 1):
-        body = entry.get("content", [{}])[0].get("value") or entry.get("summary") or ""
-        text = html_to_text(body) if "<" in body else body
-        published = entry.get("published") or entry.get("updated")
-        item = {"title": entry.get("title", ""), "text": text, "url": entry.get("link"),
-                "published": _feed_date(entry) or published, "source": source}
-        articles.append(article_from_dict(item, f"{where} entry {n}"))
-    return articles
-
-
-def _feed_date(entry: Any) -> str | None:
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
-    if not parsed:
-        return None
-    year, month, day, hour, minute, second = parsed[:6]
-    return f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}+00:00"
+    """A feed file's items as articles: whole or nothing, like every other file."""
+    read = read_feed(text, where)
+    if read.problems:
+        raise read.problems[0]
+    return [item.article for item in read.items]
 
 
 def load_url(url: str, timeout: float = 10.0, private_hosts: bool = False) -> list[Article]:
-    import httpx
-
-    def vet(request: httpx.Request) -> None:  # every request, redirects included, before it connects
-        if not private_hosts:
-            refuse_private(str(request.url), request.url.host, request.url.port or
-                           (443 if request.url.scheme == "https" else 80))
-
-    try:
-        with httpx.Client(timeout=timeout, follow_redirects=True, event_hooks={"request": [vet]},
-                          headers={"User-Agent": "newsbot/0.1 (+article ingest)"}) as client:
-            response = client.get(url)
-        response.raise_for_status()
-    except httpx.HTTPStatusError as exc:
-        raise IngestError(f"HTTP {exc.response.status_code} fetching the URL", url) from exc
-    except httpx.HTTPError as exc:
-        raise IngestError(f"could not fetch the URL ({type(exc).__name__}: {exc})", url) from exc
-    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = decode(response.content, url, declared=response.charset_encoding, markup=kind not in
-                  {"text/plain", "text/markdown", "application/json"})
-    feed_types = {"application/rss+xml", "application/atom+xml", "application/xml", "text/xml"}
-    if kind in feed_types or body.lstrip().startswith("<?xml"):
+    got = fetch(url, timeout=timeout, private_hosts=private_hosts)
+    kind = got.content_type
+    body = decode(got.body, url, declared=got.charset, markup=kind not in {"text/plain", "text/markdown"}
+                  and "json" not in kind)
+    if kind in FEED_TYPES - {"application/json"} or body.lstrip().startswith("<?xml"):
         return parse_feed(body, url)
-    if kind == "application/json":
+    if "json" in kind:
         return parse_json(body, url)
     if kind in {"text/plain", "text/markdown"}:
         return [parse_plain_text(body, url, url=url)]
-    return [parse_html(body, url, url=str(response.url))]
+    return [parse_html(body, url, url=got.url)]

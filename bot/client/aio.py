@@ -10,7 +10,7 @@ import httpx
 
 from bot.client.base import NOT_GIVEN, ArticleSource, BaseClient, NotGiven, SSEDecoder, StreamItem
 from bot.models import Answer, Conversation, Filters
-from bot.schemas import ArticlePage, IngestResult
+from bot.schemas import ArticlePage, Feed, FeedList, FeedPolled, IngestResult
 
 
 class AsyncClient(BaseClient):
@@ -53,6 +53,24 @@ class AsyncClient(BaseClient):
 
     async def delete_article(self, article_id: str) -> None:
         await self._request("DELETE", f"/v1/articles/{quote(article_id, safe='')}")
+
+    async def add_feed(self, url: str, every: str | float | None = None) -> Feed:
+        """Follow an RSS, Atom or JSON feed; the server polls it every `every` ("15m", "1h", seconds)."""
+        response = await self._request("POST", "/v1/feeds", json={"url": url, "every": every})
+        return Feed.model_validate(response.json())
+
+    async def list_feeds(self) -> list[Feed]:
+        response = await self._request("GET", "/v1/feeds")
+        return FeedList.model_validate(response.json()).items
+
+    async def poll_feed(self, feed_id: str) -> FeedPolled:
+        """Poll a followed feed now (its id or URL)."""
+        response = await self._request("POST", f"/v1/feeds/{quote(feed_id, safe='')}/poll")
+        return FeedPolled.model_validate(response.json())
+
+    async def remove_feed(self, feed_id: str) -> None:
+        """Stop following a feed (its id or URL); the articles it brought stay."""
+        await self._request("DELETE", f"/v1/feeds/{quote(feed_id, safe='')}")
 
     async def conversation(self, conversation_id: str) -> Conversation:
         response = await self._request("GET", f"/v1/conversations/{conversation_id}")

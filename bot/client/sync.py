@@ -10,7 +10,7 @@ import httpx
 
 from bot.client.base import NOT_GIVEN, ArticleSource, BaseClient, NotGiven, SSEDecoder, StreamItem
 from bot.models import Answer, Conversation, Filters
-from bot.schemas import ArticlePage, IngestResult
+from bot.schemas import ArticlePage, Feed, FeedList, FeedPolled, IngestResult
 
 
 class Client(BaseClient):
@@ -53,6 +53,24 @@ class Client(BaseClient):
 
     def delete_article(self, article_id: str) -> None:
         self._request("DELETE", f"/v1/articles/{quote(article_id, safe='')}")
+
+    def add_feed(self, url: str, every: str | float | None = None) -> Feed:
+        """Follow an RSS, Atom or JSON feed; the server polls it every `every` ("15m", "1h", seconds)."""
+        response = self._request("POST", "/v1/feeds", json={"url": url, "every": every})
+        return Feed.model_validate(response.json())
+
+    def list_feeds(self) -> list[Feed]:
+        response = self._request("GET", "/v1/feeds")
+        return FeedList.model_validate(response.json()).items
+
+    def poll_feed(self, feed_id: str) -> FeedPolled:
+        """Poll a followed feed now (its id or URL)."""
+        response = self._request("POST", f"/v1/feeds/{quote(feed_id, safe='')}/poll")
+        return FeedPolled.model_validate(response.json())
+
+    def remove_feed(self, feed_id: str) -> None:
+        """Stop following a feed (its id or URL); the articles it brought stay."""
+        self._request("DELETE", f"/v1/feeds/{quote(feed_id, safe='')}")
 
     def conversation(self, conversation_id: str) -> Conversation:
         return Conversation.model_validate(self._request("GET", f"/v1/conversations/{conversation_id}").json())

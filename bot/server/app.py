@@ -63,6 +63,23 @@ async def prune_conversations(app: FastAPI, every_s: float = PRUNE_EVERY_S) -> N
         await asyncio.sleep(every_s)
 
 
+async def poll_feeds(app: FastAPI) -> None:
+    """Poll followed feeds that are due, every NEWSBOT_FEEDS__TICK_S; with several workers each
+    polls, and the shared database's leases let exactly one poll a feed at a time."""
+    from bot.feeds import FeedPoller, FeedStore
+
+    poller: FeedPoller | None = None
+    while True:
+        try:
+            if poller is None:
+                bot = await run_in_threadpool(app_bot, app)
+                poller = FeedPoller(bot, FeedStore.of(bot.database))
+            await run_in_threadpool(poller.poll_due)
+        except NewsbotError as exc:
+            log.warning("polling feeds failed", extra={"fields": {"problem": str(exc)}})
+        await asyncio.sleep(app.state.settings.feeds.tick_s)
+
+
 def create_app(settings: Settings | None = None, bot: Bot | None = None) -> FastAPI:
     """The app for `bot`, or for a Bot made from `settings` on startup (or on first use)."""
     settings = bot.settings if bot is not None else settings or Settings()
@@ -71,10 +88,12 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None) -> Fast
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(app_bot, app)  # load the store and the embedder before serving
         pruning = asyncio.create_task(prune_conversations(app)) if settings.conversation_days > 0 else None
+        polling = asyncio.create_task(poll_feeds(app)) if settings.feeds.poll else None
         async with mcp_endpoint.running():
             yield
-        if pruning is not None:
-            pruning.cancel()
+        for task in (pruning, polling):
+            if task is not None:
+                task.cancel()
         if app.state.bot is not None:
             app.state.bot.stop_ingests()  # those still running stop after their current batch
 

@@ -147,7 +147,7 @@ def test_a_redirect_to_a_private_address_is_refused_before_it_is_followed(
         web: tuple[str, dict[str, tuple[int, str, bytes]]], monkeypatch: pytest.MonkeyPatch) -> None:
     """The first hop is let through (a loopback server stands in for a public site); the redirect's
     target is checked as the first would be."""
-    import index.loaders
+    import index.fetch
 
     base, routes = web
     routes["/moved"] = (302, "text/plain", b"http://169.254.169.254/latest/meta-data/")
@@ -158,7 +158,7 @@ def test_a_redirect_to_a_private_address_is_refused_before_it_is_followed(
         if host == "169.254.169.254":
             raise IngestError("refused; --allow-private-hosts", url)
 
-    monkeypatch.setattr(index.loaders, "refuse_private", refuse_only_metadata)
+    monkeypatch.setattr(index.fetch, "refuse_private", refuse_only_metadata)
     with pytest.raises(IngestError, match="allow-private-hosts"):
         load_url(base + "/moved")
     assert seen == [base + "/moved", "http://169.254.169.254/latest/meta-data/"]

@@ -116,3 +116,22 @@ def test_two_machines_share_conversations_and_see_each_others_writes(postgres_ur
     two.ingest([article(1)])
     assert one.database.value(STORE_VERSION) == two.database.value(STORE_VERSION)
     assert "5 dollars" in one.ask("How much do tickets cost in Port Elm 1?").text
+
+
+def test_followed_feeds_are_claimed_by_one_worker_at_a_time(postgres_url: str) -> None:
+    from bot.feeds import FeedStore
+
+    first, second = FeedStore(SharedDatabase(postgres_url).engine), FeedStore(SharedDatabase(postgres_url).engine)
+    url = f"https://news.example/{fresh()}.rss"
+    feed, created = first.add(url, 900, now=1000.0)
+    again, created_again = second.add(url, 600, now=1001.0)
+    assert created and not created_again and again.id == feed.id and again.every_s == 600
+    wins: list[bool] = []
+    threads = [threading.Thread(target=lambda s=s, n=n: wins.append(s.claim(feed.id, f"w{n}", 1002.0, 60)))
+               for n, s in enumerate([first, second] * 4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(wins) == [False] * 7 + [True]
+    assert second.find("a\x00b") is None

@@ -24,7 +24,7 @@ from tests.bot.server.conftest import serve_app
 from tests.conftest import REPO, SEED
 
 KEY = "mcp-test-key"
-TOOLS = {"ask_news", "search_news", "list_articles"}
+TOOLS = {"ask_news", "search_news", "list_articles", "list_feeds"}
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +51,7 @@ async def exercise(client: Client) -> dict[str, Any]:
                                                       "conversation_id": "no-such-conversation"})
         found = await client.call_tool("search_news", {"query": "defense spending target", "k": 2})
         listed = await client.call_tool("list_articles", {})
+        feeds = await client.call_tool("list_feeds", {})
         article_id = listed.structured_content["items"][0]["id"]
         resource = await client.read_resource(f"newsbot://articles/{article_id}")
         bad_question = await client.call_tool("ask_news", {"question": "   "})
@@ -61,7 +62,7 @@ async def exercise(client: Client) -> dict[str, Any]:
         except MCPError as exc:
             missing = exc
         return {"tools": tools, "asked": asked, "declined": declined, "followed": followed, "unknown": unknown,
-                "found": found, "listed": listed,
+                "feeds": feeds, "found": found, "listed": listed,
                 "resource": resource, "bad_question": bad_question, "bad_k": bad_k, "missing": missing}
 
 
@@ -83,6 +84,7 @@ def check(got: dict[str, Any]) -> None:
     assert len(passages) == 2 and passages[0]["title"] and "spending" in " ".join(p["text"] for p in passages)
     listed = got["listed"].structured_content
     assert listed["total"] == 1 and listed["items"][0]["chunks"] >= 1
+    assert not got["feeds"].is_error and got["feeds"].structured_content == {"items": []}
     article = json.loads(got["resource"].contents[0].text)
     assert article["title"] == listed["items"][0]["title"] and "Hague" in " ".join(article["passages"])
     assert got["bad_question"].is_error and "empty" in got["bad_question"].content[0].text
