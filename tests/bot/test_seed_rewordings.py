@@ -40,15 +40,13 @@ ANSWERABLE: dict[str, list[tuple[str, ...]]] = {
 # a gap that closes fails the run, so the list is kept true.
 KNOWN_GAPS: dict[tuple[str, str], str] = {
     **{(q, store): "adds the Ukraine sentence only when its probability reaches second_above"
-       for q in ("Who will attend the NATO summit?",) for store in ("file", "json", "among_dev")},
-    **{("What is the defense spending target?", store): "the summit sentence that names 'defense spending goals' "
-       "outranks the one with the figures" for store in ("file", "json", "among_dev")},
-    **{(q, store): "the Istanbul sentence is read but the question-level model declines (its names are in the "
-       "passage, its wording is not)"
-       for q in ("What did the talks in Istanbul produce?", "What came out of the negotiations in Istanbul?",
-                 "Did the Istanbul talks bring a ceasefire?")
-       for store in ("file", "json", "among_dev")
-       if (q, store) != ("What did the talks in Istanbul produce?", "among_dev")},
+       for q in ("Who will attend the NATO summit?", "Who is going to the summit in The Hague?")
+       for store in ("file", "json", "among_dev")},
+    ("By what year should the spending target be reached?", "json"): "declined by the question-level model "
+                                                                     "where the seed is posted as one JSON text",
+    **{("What came out of the negotiations in Istanbul?", store): "the Istanbul sentence is read but the "
+       "question-level model declines (its names are in the passage, its wording is not)"
+       for store in ("file", "json", "among_dev")},
     **{(q, "among_dev"): "another article's sentence outranks the seed's"
        for q in ("What does Russia demand?", "What conditions does Russia maintain?")},
     ("What is the boiling point of water in Fahrenheit?", "among_dev"): "a dev-set sentence passes the decline "
