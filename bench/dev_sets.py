@@ -9,6 +9,7 @@ Uses only `Bot` and `bot.evaluation.contains`, so the same script scores an olde
 """
 
 import argparse
+import inspect
 import json
 import statistics
 import tempfile
@@ -16,6 +17,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,10 +46,20 @@ def share(values: list[bool]) -> float:
     return round(sum(values) / len(values), 3) if values else 0.0
 
 
+def ask(bot: Bot, q: dict[str, Any]) -> Any:
+    """Asked at the question's `question_date` where it has one ("this week" means that week), by
+    a checkout whose Bot takes `asked_at`."""
+    when = q.get("question_date")
+    if when and "asked_at" in inspect.signature(bot.ask).parameters:
+        day = datetime.fromisoformat(when).replace(tzinfo=UTC)
+        return bot.ask(q["question"], asked_at=day + timedelta(days=1, microseconds=-1))
+    return bot.ask(q["question"])
+
+
 def single(bot: Bot, questions: list[dict[str, Any]]) -> dict[str, Any]:
     rows = []
     for q in questions:
-        answer = bot.ask(q["question"])
+        answer = ask(bot, q)
         rows.append((q, answer.answerable, right(q, answer.text, answer.answerable), len(answer.text.split())))
     pos = [r for r in rows if r[0].get("answerable", bool(r[0].get("answers")))]
     neg = [r for r in rows if r not in pos]

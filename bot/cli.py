@@ -5,13 +5,15 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from bot import cli_feeds
+from bot import catalog, cli_feeds
+from bot.catalog import SourceInfo
 from bot.models import Answer
-from bot.schemas import ChatResponse
+from bot.schemas import ArticleDetail, ChatResponse
 from bot.settings import Settings
 from index.errors import IngestError, NewsbotError
 from index.records import IngestReport
@@ -41,9 +43,18 @@ def _parser() -> argparse.ArgumentParser:
 
     articles = sub.add_parser("articles", help="list or delete stored articles")
     articles_sub = articles.add_subparsers(dest="action", required=True)
-    articles_sub.add_parser("list", help="list stored articles, newest first")
+    listing = articles_sub.add_parser("list", help="list stored articles, newest first")
+    listing.add_argument("--q", help="only articles whose title holds these words")
+    listing.add_argument("--source", help='only articles from this source ("Reuters" finds "Reuters: World News" '
+                                          "and reuters.com)")
+    listing.add_argument("--page", type=int, default=0, help="with --page-size: this page (1 is the first); "
+                                                             "0 lists every article")
+    listing.add_argument("--page-size", type=int, default=50)
+    show = articles_sub.add_parser("show", help="one stored article: its record and passages")
+    show.add_argument("article_id")
     delete = articles_sub.add_parser("delete", help="delete an article and all its chunks")
     delete.add_argument("article_id")
+    sub.add_parser("sources", help="the stored articles' sources: articles, newest date, hosts")
 
     ev = sub.add_parser("eval", help="evaluate on a question set (dev_news_qa format)")
     ev.add_argument("questions", type=Path)
@@ -152,8 +163,17 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             raise NewsbotError(f"the store in {settings.data_dir} holds no articles: add some with "
                                "`newsbot ingest FILE_OR_URL...` (or pass the right --data-dir)")
         return _show(args, 0, answer)
+    if args.command == "sources":
+        return _show(args, 0, catalog.sources(bot.articles()))
     if args.action == "list":
-        return _show(args, 0, bot.articles())
+        return _show(args, 0, catalog.page(catalog.find(bot.articles(), args.q, args.source), args.page,
+                                           args.page_size))
+    if args.action == "show":
+        found = bot.article(args.article_id)
+        if found is None:
+            return _show(args, 1, f"no article with id {args.article_id!r}")
+        info, passages = found
+        return _show(args, 0, ArticleDetail(**asdict(info), passages=passages))
     if not bot.delete(args.article_id):
         return _show(args, 1, f"no article with id {args.article_id!r}")
     return _show(args, 0, f"deleted {args.article_id}")
@@ -175,6 +195,16 @@ def _show(args: argparse.Namespace, code: int, result: object) -> int:
             for c in result.citations:
                 when = f", {c.published[:10]}" if c.published else ""
                 print(f"  [{c.n}] {c.title or c.article_id}{when}{' ' + c.url if c.url else ''}\n      “{c.quote}”")
+    elif isinstance(result, ArticleDetail):
+        print("\n".join(f"{k}: {v}" for k, v in (("id", result.id), ("title", result.title), ("url", result.url),
+                                                  ("published", result.published), ("source", result.source),
+                                                  ("chunks", result.chunks)) if v is not None))
+        for n, passage in enumerate(result.passages, 1):
+            print(f"\n[{n}] {passage}")
+    elif isinstance(result, list) and result and isinstance(result[0], SourceInfo):
+        for source in result:
+            print(f"{source.name or '(no source)'}\t{source.articles} articles\tnewest {(source.newest or '')[:10]}"
+                  f"\t{' '.join(source.hosts)}")
     elif isinstance(result, list):
         for info in result:
             print(f"{info.id}\t{(info.published or '')[:10]}\t{info.source or ''}\t{info.title}")
@@ -192,7 +222,7 @@ def entry() -> None:
     argv = sys.argv[1:]
     code = main(argv)
     args = _parser().parse_args(argv)  # main has parsed them already, so they parse
-    if args.command == "ask" or (args.command == "articles" and args.action == "list"):
+    if args.command in ("ask", "sources") or (args.command == "articles" and args.action in ("list", "show")):
         try:
             sys.stdout.flush()
             sys.stderr.flush()

@@ -5,6 +5,7 @@ import argparse
 import sys
 from collections.abc import Iterator
 
+from bot import catalog
 from bot.client import Client
 from bot.client.errors import NotFoundError
 from bot.models import Answer
@@ -26,8 +27,15 @@ def run(args: argparse.Namespace, url: str, private_hosts: bool = False) -> tupl
                                          "published_before": args.before}.items() if v}
             answer: Answer = client.ask(args.question, filters=filters or None)
             return 0, answer
+        if args.command == "sources":
+            return 0, client.list_sources()
         if args.action == "list":
-            return 0, list(articles(client))
+            return 0, catalog.page(list(articles(client, q=args.q, source=args.source)), args.page, args.page_size)
+        if args.action == "show":
+            try:
+                return 0, client.get_article(args.article_id)
+            except NotFoundError:
+                return 1, f"no article with id {args.article_id!r}"
         try:
             client.delete_article(args.article_id)
         except NotFoundError:
@@ -53,15 +61,17 @@ def ingest(client: Client, sources: list[str], skip_errors: bool, private_hosts:
         report.added += result.added
         report.updated += result.updated
         report.unchanged += result.unchanged
+        report.chunks_written += result.chunks_written
         if len(loaded) > BATCH:
             print(f"ingest: {min(start + BATCH, len(loaded))}/{len(loaded)} articles", file=sys.stderr, flush=True)
     return (1 if report.failed else 0), report
 
 
-def articles(client: Client, page: int = 500) -> Iterator[ArticleInfo]:
+def articles(client: Client, page: int = 500, q: str | None = None, source: str | None = None
+             ) -> Iterator[ArticleInfo]:
     offset = 0
     while True:
-        batch = client.list_articles(offset=offset, limit=page)
+        batch = client.list_articles(offset=offset, limit=page, q=q, source=source)
         yield from batch.items
         offset += len(batch.items)
         if not batch.items or offset >= batch.total:

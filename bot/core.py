@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from bot.answering import Answerer
 from bot.cache import LRU
+from bot.catalog import matching_names
 from bot.chain import AnswerStep, ChainOutput, StreamItem
 from bot.components import Components
 from bot.condense import Condenser
@@ -21,6 +22,7 @@ from bot.database import Conversation, SharedDatabase
 from bot.errors import AnswerError, first_problem
 from bot.extractive import DECLINE
 from bot.followup import ResolveFollowUp, is_follow_up
+from bot.freshness import as_of, asks_for_latest, newest_articles, window_of
 from bot.models import Answer, CitationsEvent, DeltaEvent, DoneEvent, Filters, Turn
 from bot.news_retriever import NewsRetriever, passage_of
 from bot.progress import chunk_progress
@@ -198,23 +200,29 @@ class Bot:
         cache; otherwise the retriever finds the passages to read."""
         filters, warnings = self._resolve_sources(inputs["filters"])
         story = [] if filters and filters.article_id else inputs.get("story") or []
+        latest = asks_for_latest(inputs["standalone"])
+        asked_at: datetime = inputs.get("asked_at") or datetime.now(UTC)
         key = _digest(inputs["standalone"], filters.model_dump_json() if filters else "", story,
-                      self.retriever.signature())
+                      self.retriever.signature(), asked_at.date().isoformat() if latest else "")
         cached = self._answers.get(key)
         passages: list[Passage] = []
         if cached is None:
             k = self.settings.passages
             documents = self._news_retriever.invoke(inputs["standalone"], config, k=k, filters=filters)
             passages = [passage_of(d) for d in documents]
-            if story:  # a follow-up is looked for in the conversation's story first, then everywhere
-                within = (filters or Filters()).model_copy(update={"article_id": story})
+            # A follow-up is looked for in the conversation's story first, a question asking for
+            # the newest in the newest articles found for it; then in everything found.
+            window = window_of(inputs["standalone"], timedelta(days=self.settings.latest_window_days))
+            first = story or (newest_articles(passages, window, asked_at) if latest else [])
+            if first:
+                within = (filters or Filters()).model_copy(update={"article_id": first})
                 found = [passage_of(d) for d in
                          self._news_retriever.invoke(inputs["standalone"], config, k=k, filters=within)]
                 if found:
                     return {**inputs, "filters": filters, "warnings": warnings, "key": key, "cached": cached,
-                            "passages": found, "fallback": passages}
+                            "passages": found, "fallback": passages, "asked_at": asked_at}
         return {**inputs, "filters": filters, "warnings": warnings, "key": key, "cached": cached,
-                "passages": passages}
+                "passages": passages, "asked_at": asked_at}
 
     def _events(self, inputs: dict[str, Any]) -> Iterator[StreamItem]:
         """Answer text as it is produced (a cached answer streamed the same way), then the
@@ -224,7 +232,8 @@ class Bot:
             for piece in _WORDS.findall(answer.text):
                 yield DeltaEvent(text=piece)
         else:
-            for item in self._answering(inputs["standalone"], inputs["passages"], inputs.get("fallback")):
+            dated = inputs["asked_at"] if asks_for_latest(inputs["standalone"]) else None
+            for item in self._answering(inputs["standalone"], inputs["passages"], inputs.get("fallback"), dated):
                 if isinstance(item, Answer):
                     answer = item
                     if inputs["filters"] and not inputs["passages"]:
@@ -238,28 +247,39 @@ class Bot:
         yield CitationsEvent(answerable=answer.answerable, citations=answer.citations)
         yield DoneEvent(answer=answer)
 
-    def _answering(self, question: str, passages: list[Passage], fallback: list[Passage] | None
-                   ) -> Iterator[str | Answer]:
-        """The answer's stream; with a `fallback` (a follow-up read in its story first), the story's
-        answer is held back until it is known to be one, else the whole store's is streamed."""
-        if fallback is None:
+    def _answering(self, question: str, passages: list[Passage], fallback: list[Passage] | None,
+                   dated: datetime | None = None) -> Iterator[str | Answer]:
+        """The answer's stream; with a `fallback` (a follow-up read in its story first, a question
+        asking for the newest in the newest articles), the first answer is held back until it is
+        known to be one, else the fallback's is streamed. A `dated` answer starts with the date of
+        the article it quotes, so it is held back too."""
+        if fallback is None and dated is None:
             yield from self.answerer.stream(question, passages)
             return
         held = list(self.answerer.stream(question, passages))
-        if held and isinstance(held[-1], Answer) and held[-1].answerable:
-            yield from held
-        else:
-            yield from self.answerer.stream(question, fallback)
+        if fallback is not None and not (held and isinstance(held[-1], Answer) and held[-1].answerable):
+            if dated is None:
+                yield from self.answerer.stream(question, fallback)
+                return
+            held = list(self.answerer.stream(question, fallback))
+        answer = held[-1] if held else None
+        window = timedelta(days=self.settings.latest_window_days)
+        prefix = as_of(answer, dated, window) if isinstance(answer, Answer) and dated is not None else ""
+        if prefix and isinstance(answer, Answer):
+            held = [prefix, *held[:-1], answer.model_copy(update={"text": prefix + answer.text})]
+        yield from held
 
     def _resolve_sources(self, filters: Filters | None) -> tuple[Filters | None, list[str]]:
         """Source names match whatever their case ("reuters" finds "Reuters"); a name no stored
         article carries is named in a warning rather than silently matching nothing."""
         if filters is None or not filters.source:
             return filters, []
-        stored = self.retriever.keyword_index().sources
-        names = sorted({s for wanted in filters.source for s in stored.get(wanted.casefold(), ())})
-        unknown = [w for w in filters.source if w.casefold() not in stored]
-        warnings = [f"no stored article has the source {w!r}" for w in unknown[:5]]
+        spellings = [s for names in self.retriever.keyword_index().sources.values() for s in names]
+        matched = matching_names(filters.source, spellings)
+        names = sorted({n for found in matched.values() for n in found})
+        warnings = [f"no stored article has the source {w!r}" for w, found in matched.items() if not found][:5]
+        warnings += [f"source {w!r} matched {', '.join(repr(n) for n in found[:5])}" for w, found in matched.items()
+                     if found and [n.casefold() for n in found] != [w.casefold()] * len(found)][:5]
         # An empty list would mean "no source filter": keep the unmatched names, which match nothing.
         return filters.model_copy(update={"source": names or filters.source}), warnings
 
@@ -276,23 +296,24 @@ class Bot:
 
     def ask(self, question: str, conversation_id: str | None = None,
             filters: Filters | dict[str, Any] | None = None, owner: str | None = None,
-            history: Sequence[Turn] | None = None) -> Answer:
+            history: Sequence[Turn] | None = None, asked_at: datetime | None = None) -> Answer:
         """Answer a question; with a conversation id, a follow-up is read in the light of the
         earlier turns and the turn is recorded (the conversation is created on first use, owned
         by `owner`: the server passes who is asking, and checks it before continuing one). A
-        caller that keeps the conversation itself passes its `history` instead (see `history_from`)."""
+        caller that keeps the conversation itself passes its `history` instead (see `history_from`).
+        `asked_at` (default: now) is what "latest" and "now" in the question are measured from."""
         answer = self.chain.invoke({"question": question, "conversation_id": conversation_id, "filters": filters,
-                                    "owner": owner, "history": history})
+                                    "owner": owner, "history": history, "asked_at": asked_at})
         assert isinstance(answer, Answer)
         return answer
 
     def stream(self, question: str, conversation_id: str | None = None,
                filters: Filters | dict[str, Any] | None = None, owner: str | None = None,
-               history: Sequence[Turn] | None = None) -> Iterator[StreamItem]:
+               history: Sequence[Turn] | None = None, asked_at: datetime | None = None) -> Iterator[StreamItem]:
         """Answer text as it is produced, then the citations, then the whole Answer: the chain's
         `stream`, traced like `ask`."""
         for item in self.chain.stream({"question": question, "conversation_id": conversation_id, "filters": filters,
-                                       "owner": owner, "history": history}):
+                                       "owner": owner, "history": history, "asked_at": asked_at}):
             assert not isinstance(item, Answer)
             yield item
 

@@ -8,12 +8,14 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from bot.core import Bot
 from bot.models import Answer
 from bot.settings import Settings
+from index.dates import parse_date
 from index.errors import IngestError
 
 _ARTICLES = {"a", "an", "the"}
@@ -99,13 +101,19 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def asked_at(question: dict[str, Any]) -> datetime | None:
+    """When a question set's question was asked (`question_date`: quiz questions say "this week"),
+    so that "latest" and "now" are read as its asker meant them; None: now."""
+    return parse_date(question.get("question_date"), end_of_day=True)
+
+
 def evaluate(bot: Bot, questions: list[dict[str, Any]], k: int = 5,
              on_item: Callable[[ItemResult], None] | None = None) -> Report:
     bot.ask("warm up")  # loads the keyword index, so latency is the warm figure
     items: list[ItemResult] = []
     for q in questions:
         start = time.perf_counter()
-        answer: Answer = bot.ask(q["question"])
+        answer: Answer = bot.ask(q["question"], asked_at=asked_at(q))
         latency = (time.perf_counter() - start) * 1000
         gold = [str(a) for a in q.get("answers") or []]
         groups = [[str(a) for a in group] for group in q.get("all_of") or []]

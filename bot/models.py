@@ -61,7 +61,7 @@ class Filters(BaseModel):
     @classmethod
     def _dates(cls, value: object, info: ValidationInfo) -> datetime | None:
         # A bare day is inclusive at both ends: "before 2025-06-03" keeps the whole of that day.
-        return parse_date(value, end_of_day=info.field_name == "published_before")
+        return parse_date(value, end_of_day=info.field_name == "published_before", relative=True)
 
     @field_validator("source", "article_id", mode="before")
     @classmethod

@@ -5,8 +5,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from bot.catalog import SourceInfo
 from bot.models import Answer, Citation, Filters
 from bot.settings import MAX_MESSAGE_CHARS
+from index.articles import unread_fields
 from index.records import ArticleInfo
 
 
@@ -37,9 +39,13 @@ class ChatResponse(BaseModel):
 
 
 class ArticleIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """The fields and the other names `newsbot ingest` reads from a .json record (`link`, `date`,
+    `content`, trafilatura's `raw_text`, `sitename`...): the same record gives the same article
+    both ways. Other fields are ignored and named in the result's `warnings`."""
 
-    id: str | None = None
+    model_config = ConfigDict(extra="allow")
+
+    id: str | int | None = None
     title: str = ""
     text: str | None = None
     html: str | None = None
@@ -50,6 +56,9 @@ class ArticleIn(BaseModel):
     def as_source(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)
 
+    def unread(self) -> list[str]:
+        return unread_fields(self.model_dump())
+
 
 class ArticlePage(BaseModel):
     items: list[ArticleInfo]  # the store's own record, validated as a dataclass
@@ -58,10 +67,28 @@ class ArticlePage(BaseModel):
     limit: int
 
 
+class ArticleDetail(BaseModel):
+    """One stored article: its record and its passages in order (they overlap a little)."""
+
+    id: str
+    title: str
+    url: str | None = None
+    published: str | None = None
+    source: str | None = None
+    chunks: int
+    passages: list[str]
+
+
+class SourceList(BaseModel):
+    items: list[SourceInfo]
+
+
 class IngestResult(BaseModel):
     added: list[str]
     updated: list[str]
     unchanged: list[str]
+    chunks_written: int = 0
+    warnings: list[str] = []
 
 
 class ErrorBody(BaseModel):

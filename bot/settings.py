@@ -138,6 +138,9 @@ class Settings(BaseSettings):
     fetch_private_hosts: bool = Field(False, description="ingest may fetch URLs from private, loopback and "
                                       "link-local addresses (refused by default, before connecting)")
     database_url: str | None = Field(None, description="conversations; default SQLite in the data dir")
+    latest_window_days: float = Field(3.0, gt=0, description="a question asking for the newest (latest, now, "
+                                      "still...) is read first in the articles published within this many days "
+                                      "of the newest one retrieved for it")
     history_turns: int = Field(4, ge=1, le=50, description="turns of history used to condense a follow-up")
     conversation_days: float = Field(90.0, ge=0, description="conversations idle longer are deleted (with their "
                                      "feedback) by the server, hourly; 0 keeps them forever")

@@ -74,6 +74,16 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
+FIELDS = ("id", "title", "text", "url", "published", "source")
+READ = frozenset({*FIELDS, "html", *(alias for aliases in ALIASES.values() for alias in aliases)})
+
+
+def unread_fields(data: dict[str, Any]) -> list[str]:
+    """The fields of a record that no article field is read from (an `author`, trafilatura's
+    `fingerprint`): ignored, and worth naming to whoever sent them."""
+    return sorted(k for k, v in data.items() if k not in READ and v is not None)
+
+
 def article_from_dict(data: dict[str, Any], where: str) -> Article:
     """Build an Article from the documented JSON shape; `where` names it in errors."""
     if not isinstance(data, dict):
@@ -88,7 +98,7 @@ def article_from_dict(data: dict[str, Any], where: str) -> Article:
     html = fields.pop("html", None)
     if not fields.get("text") and html:
         fields["text"] = html_to_text(str(html))
-    known = {k: fields[k] for k in ("id", "title", "text", "url", "published", "source") if k in fields}
+    known = {k: fields[k] for k in FIELDS if k in fields}
     if "id" in known:
         known["id"] = str(known["id"])
     try:

@@ -8,9 +8,10 @@ from urllib.parse import quote
 
 import httpx
 
+from bot.catalog import SourceInfo
 from bot.client.base import NOT_GIVEN, ArticleSource, BaseClient, NotGiven, SSEDecoder, StreamItem
 from bot.models import Answer, Conversation, Filters
-from bot.schemas import ArticlePage, Feed, FeedList, FeedPolled, IngestResult
+from bot.schemas import ArticleDetail, ArticlePage, Feed, FeedList, FeedPolled, IngestResult, SourceList
 
 
 class AsyncClient(BaseClient):
@@ -47,9 +48,23 @@ class AsyncClient(BaseClient):
         response = await self._request("POST", "/v1/articles", **self._ingest_kwargs(sources))
         return IngestResult.model_validate(response.json())
 
-    async def list_articles(self, offset: int = 0, limit: int = 50) -> ArticlePage:
-        response = await self._request("GET", "/v1/articles", params={"offset": offset, "limit": limit})
+    async def list_articles(self, offset: int = 0, limit: int = 50, q: str | None = None,
+                      source: str | None = None) -> ArticlePage:
+        """Stored articles, newest first; `q`: words their titles hold; `source`: as people name it."""
+        params = {k: v for k, v in {"offset": offset, "limit": limit, "q": q, "source": source}.items()
+                  if v is not None}
+        response = await self._request("GET", "/v1/articles", params=params)
         return ArticlePage.model_validate(response.json())
+
+    async def get_article(self, article_id: str) -> ArticleDetail:
+        """One stored article: its record and its passages in order."""
+        response = await self._request("GET", f"/v1/articles/{quote(article_id, safe='')}")
+        return ArticleDetail.model_validate(response.json())
+
+    async def list_sources(self) -> list[SourceInfo]:
+        """The stored articles' sources: name, hosts, how many articles, the newest date."""
+        response = await self._request("GET", "/v1/sources")
+        return SourceList.model_validate(response.json()).items
 
     async def delete_article(self, article_id: str) -> None:
         await self._request("DELETE", f"/v1/articles/{quote(article_id, safe='')}")

@@ -97,8 +97,8 @@ def test_a_date_filter_keeps_the_whole_day_it_names(bot: Bot) -> None:
     assert [c.published[:10] for c in answer.citations if c.published] == ["2025-06-03"]
     later = bot.ask("How much do ferry tickets cost?", filters={"published_after": "2025-06-04"})
     assert [c.published[:10] for c in later.citations if c.published] == ["2025-06-04"]
-    with pytest.raises(AnswerError, match=r"published_after.*yesterday"):
-        bot.ask("ferry?", filters={"published_after": "yesterday"})
+    with pytest.raises(AnswerError, match=r"published_after.*someday"):
+        bot.ask("ferry?", filters={"published_after": "someday"})
 
 
 def test_failed_ingest_leaves_store_unchanged(bot: Bot, tmp_path: Path) -> None:

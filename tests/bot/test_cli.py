@@ -77,7 +77,7 @@ def test_a_closed_pipe_is_not_a_traceback(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["ask", "ferry?", "--after", "yesterday"], "published_after: cannot read 'yesterday' as a date"),
+    (["ask", "ferry?", "--after", "someday"], "published_after: cannot read 'someday' as a date"),
     (["ingest", "ftp://example.org/a.html"], "only http:// and https://"),
 ])
 def test_bad_arguments_get_one_clear_sentence(tmp_path: Path, capsys: pytest.CaptureFixture[str],

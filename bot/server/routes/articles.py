@@ -10,9 +10,10 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import TypeAdapter, ValidationError
 from starlette.datastructures import UploadFile
 
+from bot import catalog
 from bot.core import Bot
 from bot.errors import first_problem
-from bot.schemas import ARTICLES_BODY, ArticleIn, ArticlePage, ErrorBody, IngestResult
+from bot.schemas import ARTICLES_BODY, ArticleDetail, ArticleIn, ArticlePage, ErrorBody, IngestResult, SourceList
 from bot.server.deps import BotDep
 from bot.server.security import ApiKey, CanAdmin, CanIngest
 from index.articles import Article
@@ -21,6 +22,7 @@ from index.records import IngestReport
 
 # Scopes per route: listing is an `ask` key's, adding an `ingest` key's, deleting an `admin` key's.
 router = APIRouter(prefix="/v1/articles", tags=["articles"])
+sources_router = APIRouter(prefix="/v1/sources", tags=["articles"])
 _article_list: TypeAdapter[list[ArticleIn]] = TypeAdapter(list[ArticleIn])
 MAX_FILES = 50
 _POLL_S = 0.5  # how often an ingest looks whether its client is still there
@@ -35,8 +37,13 @@ async def post_articles(request: Request, bot: BotDep) -> IngestResult:
     unless every article is valid."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     most = bot.settings.max_articles_per_request
+    warnings: list[str] = []
     if kind == "application/json":
-        sources: list[Any] = [a.as_source() for a in await _json_articles(request, most)]
+        given = await _json_articles(request, most)
+        sources: list[Any] = [a.as_source() for a in given]
+        unread = sorted({name for a in given for name in a.unread()})
+        if unread:
+            warnings.append(f"ignored fields newsbot does not read: {', '.join(unread[:20])}")
     elif kind == "multipart/form-data":
         sources = await _uploaded_articles(request)
     else:
@@ -46,7 +53,8 @@ async def post_articles(request: Request, bot: BotDep) -> IngestResult:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "no articles given")
     _check_count(len(sources), most)
     report = await _ingest_while_connected(request, bot, sources)
-    return IngestResult(added=report.added, updated=report.updated, unchanged=report.unchanged)
+    return IngestResult(added=report.added, updated=report.updated, unchanged=report.unchanged,
+                        chunks_written=report.chunks_written, warnings=warnings)
 
 
 async def _ingest_while_connected(request: Request, bot: Bot, sources: list[Any]) -> IngestReport:
@@ -110,10 +118,32 @@ async def _uploaded_articles(request: Request) -> list[Article]:
 
 @router.get("", response_model=ArticlePage, dependencies=[ApiKey])
 def list_articles(bot: BotDep, offset: Annotated[int, Query(ge=0)] = 0,
-                  limit: Annotated[int, Query(ge=1, le=500)] = 50) -> ArticlePage:
-    """Stored articles, newest first."""
-    infos = bot.articles()
+                  limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                  q: Annotated[str | None, Query(max_length=200, description="words the title holds")] = None,
+                  source: Annotated[str | None, Query(max_length=200, description='a source as people name it: '
+                                                      '"Reuters" finds "Reuters: World News" and reuters.com')] = None,
+                  ) -> ArticlePage:
+    """Stored articles, newest first; `q` and `source` narrow them."""
+    infos = catalog.find(bot.articles(), q, source) if q or source else bot.articles()
     return ArticlePage(items=infos[offset : offset + limit], total=len(infos), offset=offset, limit=limit)
+
+
+@router.get("/{article_id:path}", response_model=ArticleDetail, dependencies=[ApiKey],
+            responses={404: {"model": ErrorBody}})
+def get_article(article_id: str, bot: BotDep) -> ArticleDetail:
+    """One stored article: its record and its passages in order."""
+    found = bot.article(article_id)
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no article with id {article_id!r}")
+    info, passages = found
+    return ArticleDetail(id=info.id, title=info.title, url=info.url, published=info.published, source=info.source,
+                         chunks=info.chunks, passages=passages)
+
+
+@sources_router.get("", response_model=SourceList, dependencies=[ApiKey])
+def list_sources(bot: BotDep) -> SourceList:
+    """The sources of the stored articles: name, hosts, how many articles, the newest date."""
+    return SourceList(items=catalog.sources(bot.articles()))
 
 
 @router.delete("/{article_id:path}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[CanAdmin],

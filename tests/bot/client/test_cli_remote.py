@@ -1,6 +1,7 @@
 """The CLI through a running server (`--url`): the server holds the store and its lock."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -26,7 +27,8 @@ def test_cli_works_through_a_running_server(tmp_path: Path, capsys: pytest.Captu
 
         assert main(["--url", url, "ingest", str(SEED), str(REPO / "samples")]) == 0
         out, _ = capsys.readouterr()
-        assert "5 added" in out
+        written = re.search(r"5 added.*\((\d+) chunks written\)", out)
+        assert written and int(written[1]) == bot.chunk_count() > 5  # what the server wrote, reported here
         monkeypatch.setenv("NEWSBOT_URL", url)  # the same, from the environment
         assert main(["ask", "What is the spending target?", "--json"]) == 0
         answer = json.loads(capsys.readouterr().out)
