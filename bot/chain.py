@@ -7,9 +7,9 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableConfig
 
-from bot.models import Answer, CitationsEvent, DeltaEvent, DoneEvent
+from bot.models import Answer, DoneEvent, StreamItem
 
-StreamItem = DeltaEvent | CitationsEvent | DoneEvent
+__all__ = ["AnswerStep", "ChainOutput", "StreamItem"]
 ChainOutput = Answer | StreamItem  # invoke gives an Answer; stream gives StreamItems
 Events = Callable[[dict[str, Any]], Iterator[StreamItem]]
 

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from bot.answering import Answerer
 from bot.cache import LRU
 from bot.catalog import matching_names
-from bot.chain import AnswerStep, ChainOutput, StreamItem
+from bot.chain import AnswerStep, ChainOutput
 from bot.components import Components
 from bot.condense import Condenser
 from bot.database import Conversation, SharedDatabase
@@ -23,7 +23,7 @@ from bot.errors import AnswerError, first_problem
 from bot.extractive import DECLINE
 from bot.followup import ResolveFollowUp, is_follow_up
 from bot.freshness import as_of, asks_for_latest, newest_articles, window_of
-from bot.models import Answer, CitationsEvent, DeltaEvent, DoneEvent, Filters, Turn
+from bot.models import Answer, CitationsEvent, DeltaEvent, DoneEvent, Filters, StreamItem, Turn
 from bot.news_retriever import NewsRetriever, passage_of
 from bot.progress import chunk_progress
 from bot.retrieval import Passage

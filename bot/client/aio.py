@@ -9,8 +9,8 @@ from urllib.parse import quote
 import httpx
 
 from bot.catalog import SourceInfo
-from bot.client.base import NOT_GIVEN, ArticleSource, BaseClient, NotGiven, SSEDecoder, StreamItem
-from bot.models import Answer, Conversation, Filters
+from bot.client.base import NOT_GIVEN, ArticleSource, BaseClient, NotGiven, SSEDecoder
+from bot.models import Answer, Conversation, Filters, StreamItem
 from bot.schemas import ArticleDetail, ArticlePage, Feed, FeedList, FeedPolled, IngestResult, SourceList
 
 

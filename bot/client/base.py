@@ -14,12 +14,11 @@ from pydantic import SecretStr, TypeAdapter, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.client.errors import APIConnectionError, APIError, APIStatusError, APITimeoutError, status_error
-from bot.models import Answer, CitationsEvent, DeltaEvent, DoneEvent, ErrorEvent, Filters, StreamEvent
+from bot.models import Answer, CitationsEvent, DeltaEvent, DoneEvent, ErrorEvent, Filters, StreamEvent, StreamItem
 from bot.schemas import ChatResponse
 from index.articles import Article
 from index.loaders import SUFFIXES
 
-StreamItem = DeltaEvent | CitationsEvent | DoneEvent
 ArticleSource = dict[str, Any] | Article | str | Path
 RETRY_STATUSES: Final = frozenset({408, 409, 429})
 INITIAL_DELAY_S, MAX_DELAY_S = 0.5, 8.0

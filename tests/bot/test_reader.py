@@ -158,3 +158,15 @@ def test_the_sentence_encoders_similarity_is_carried_only_where_a_calibration_us
     # which candidates are read: the first stage's order, unless the similarity weighs in
     assert select([0.3, 0.2, 0.1], [0.0, 0.05, 0.9], 0.0, 2) == [0, 1]
     assert select([0.3, 0.2, 0.1], [0.0, 0.05, 0.9], 1.0, 2) == [2, 0]
+
+
+def test_a_calibration_weighing_a_feature_nobody_computes_is_refused() -> None:
+    from bot.reader import QUESTION_FEATURES, SENTENCE_FEATURES
+
+    with pytest.raises(ValueError, match=r"sentence features .* compute: cover"):
+        Calibration({"logit": 1.0, "cover": 2.0}, 0.0, 0.5, 0.9)
+    with pytest.raises(ValueError, match=r"question features .* compute: best_logit"):
+        Calibration({"logit": 1.0}, 0.0, 0.5, 0.9, answerable_weights={"best_logit": 1.0})
+    shipped = json.loads((MODEL_DIR / "calibration.json").read_text(encoding="utf-8"))
+    for table in shipped.values():
+        assert set(table["weights"]) <= SENTENCE_FEATURES and set(table["answerable_weights"]) <= QUESTION_FEATURES

@@ -12,8 +12,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import StreamingResponse
 
-from bot.chain import StreamItem
-from bot.models import Answer, CitationsEvent, DeltaEvent, DoneEvent
+from bot.models import Answer, CitationsEvent, DeltaEvent, DoneEvent, StreamItem
 from bot.server.deps import BotDep
 from bot.server.openai_shapes import (
     MODEL_ID,
