@@ -19,10 +19,17 @@ if TYPE_CHECKING:
         RateLimitError,
     )
     from bot.core import Bot
-    from bot.errors import AnswerError
     from bot.models import Answer, Citation, CitationsEvent, DeltaEvent, DoneEvent, ErrorEvent, Filters
     from bot.settings import Settings
-    from index.errors import ConfigError, EmbedderError, IngestError, NewsbotError, StoreError
+    from index.errors import (
+        AnswerError,
+        ConfigError,
+        DatabaseError,
+        EmbedderError,
+        IngestError,
+        NewsbotError,
+        StoreError,
+    )
 
 # Each name is imported on first use (PEP 562): `newsbot ask` or `from bot import Client` then
 # loads only what it needs, not Chroma and LangChain for every command.
@@ -34,12 +41,13 @@ _HOME = {
     **dict.fromkeys(["Answer", "Citation", "CitationsEvent", "DeltaEvent", "DoneEvent", "ErrorEvent", "Filters"],
                     "bot.models"),
     "Settings": "bot.settings",
-    "AnswerError": "bot.errors",
-    **dict.fromkeys(["ConfigError", "EmbedderError", "IngestError", "NewsbotError", "StoreError"], "index.errors"),
+    **dict.fromkeys(["AnswerError", "ConfigError", "DatabaseError", "EmbedderError", "IngestError", "NewsbotError",
+                     "StoreError"], "index.errors"),
 }
 __all__ = [
     "APIConnectionError", "APIError", "APIStatusError", "APITimeoutError", "Answer", "AnswerError", "AsyncClient",
     "AuthenticationError", "BadRequestError", "Bot", "Citation", "CitationsEvent", "Client", "ConfigError",
+    "DatabaseError",
     "DeltaEvent", "DoneEvent", "EmbedderError", "ErrorEvent", "Filters", "IngestError", "InternalServerError",
     "NewsbotError",
     "NotFoundError", "RateLimitError", "Settings", "StoreError",

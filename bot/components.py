@@ -15,7 +15,7 @@ from bot.followup import ResolveFollowUp
 from bot.retrieval import HybridRetriever
 from bot.settings import Settings
 from index.embeddings import get_embeddings
-from index.errors import StoreError
+from index.errors import DatabaseError
 from index.store import ChunkStore, make_client
 
 log = logging.getLogger("newsbot")
@@ -50,7 +50,7 @@ class Components:
         write (it happened): workers then notice it by the store's size, and rebuild."""
         try:
             self.database.record_changes({article_id})
-        except StoreError as exc:
+        except DatabaseError as exc:
             log.warning("the store change could not be logged: %s", exc)
 
     def _answerer(self) -> Answerer:

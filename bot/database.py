@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.models import Answer, Conversation, Turn
-from index.errors import NewsbotError, StoreError
+from index.errors import DatabaseError, NewsbotError
 
 __all__ = ["STORE_VERSION", "Conversation", "SharedDatabase", "Turn", "new_conversation_id"]
 
@@ -102,7 +102,7 @@ class SharedDatabase:
             _metadata.create_all(self.engine)
             _add_missing_columns(self.engine)
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot open the conversation database: {_brief(exc)}") from exc
+            raise DatabaseError(f"cannot open the conversation database: {_brief(exc)}") from exc
         database = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
         # A SQLite file deleted under a running server keeps working through open connections, into
         # a file nobody will ever see again: every write looks for it first.
@@ -121,13 +121,13 @@ class SharedDatabase:
             try:
                 _metadata.create_all(self.engine)
             except SQLAlchemyError as exc:
-                raise StoreError(f"the conversation database {self._file} is gone and cannot be made anew: "
+                raise DatabaseError(f"the conversation database {self._file} is gone and cannot be made anew: "
                                  f"{_brief(exc)}") from exc
         try:
             with self.engine.connect() as conn:
                 conn.execute(sa.text("SELECT 1"))
         except SQLAlchemyError as exc:
-            raise StoreError(f"the conversation database does not answer: {_brief(exc)}") from exc
+            raise DatabaseError(f"the conversation database does not answer: {_brief(exc)}") from exc
 
     def _writable(self) -> None:
         if self._file is not None and not self._file.exists():
@@ -135,13 +135,13 @@ class SharedDatabase:
 
     @contextlib.contextmanager
     def _reading(self) -> Iterator[sa.Connection]:
-        """A connection for reads: the database being away is a StoreError (503 and Retry-After), as
+        """A connection for reads: the database being away is a DatabaseError (503 and Retry-After), as
         for writes, never a bare driver error."""
         try:
             with self.engine.connect() as conn:
                 yield conn
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot read the conversation database: {_brief(exc)}") from exc
+            raise DatabaseError(f"cannot read the conversation database: {_brief(exc)}") from exc
 
     def exists(self, conversation_id: str) -> bool:
         if not _storable(conversation_id):
@@ -203,7 +203,7 @@ class SharedDatabase:
                                                    standalone=standalone, answer=answer.model_dump_json(),
                                                    created_at=now))
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot save the conversation: {_brief(exc)}") from exc
+            raise DatabaseError(f"cannot save the conversation: {_brief(exc)}") from exc
         return turn
 
     def first_time(self, key: str, keep_s: float = 3600.0) -> bool:
@@ -222,7 +222,7 @@ class SharedDatabase:
         except IntegrityError:
             return False
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot record the delivery: {_brief(exc)}") from exc
+            raise DatabaseError(f"cannot record the delivery: {_brief(exc)}") from exc
 
     def record_changes(self, articles: Collection[str]) -> str:
         """Bump STORE_VERSION and log the `articles` a write to the article store touched, so every
@@ -241,7 +241,7 @@ class SharedDatabase:
                 if last // 100 != (last - len(rows)) // 100:  # every hundred entries: the log stays bounded
                     conn.execute(sa.delete(_changes).where(_changes.c.seq <= last - CHANGE_LOG_KEPT))
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot record the store version: {_brief(exc)}") from exc
+            raise DatabaseError(f"cannot record the store version: {_brief(exc)}") from exc
         return value
 
     def last_change(self) -> int:
@@ -251,7 +251,7 @@ class SharedDatabase:
             with self.engine.connect() as conn:
                 return int(conn.execute(sa.select(sa.func.max(_changes.c.seq))).scalar_one() or 0)
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot read the conversation database: {_brief(exc)}") from exc
+            raise DatabaseError(f"cannot read the conversation database: {_brief(exc)}") from exc
 
     def changes_after(self, seq: int, limit: int) -> tuple[int, set[str]] | None:
         """The log's position and the articles written or deleted after `seq`, or None when the
@@ -269,7 +269,7 @@ class SharedDatabase:
                 rows = conn.execute(sa.select(_changes.c.seq, _changes.c.article_id)
                                     .where(_changes.c.seq > seq, _changes.c.seq <= high).order_by(_changes.c.seq)).all()
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot read the conversation database: {_brief(exc)}") from exc
+            raise DatabaseError(f"cannot read the conversation database: {_brief(exc)}") from exc
         if [r.seq for r in rows] != list(range(seq + 1, high + 1)):
             return None
         return high, {r.article_id for r in rows}
@@ -279,7 +279,7 @@ class SharedDatabase:
             with self.engine.connect() as conn:
                 found = conn.execute(sa.select(_state.c.value).where(_state.c.key == key)).first()
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot read the conversation database: {_brief(exc)}") from exc
+            raise DatabaseError(f"cannot read the conversation database: {_brief(exc)}") from exc
         return found.value if found else ""
 
     def take_token(self, key: str, rate: float, burst: float, now: float) -> float:
@@ -304,7 +304,7 @@ class SharedDatabase:
                         pass  # another worker made it a moment ago: this one request goes ahead
                     return 0.0
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot check the rate limit: {_brief(exc)}") from exc
+            raise DatabaseError(f"cannot check the rate limit: {_brief(exc)}") from exc
         tokens = min(burst, float(row.tokens) + (now - float(row.at)) * rate)
         return (1.0 - tokens) / rate
 
@@ -327,7 +327,7 @@ class SharedDatabase:
                     conn.execute(sa.delete(_turns).where(_turns.c.conversation_id.in_(batch)))
                     conn.execute(sa.delete(_conversations).where(_conversations.c.id.in_(batch)))
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot prune conversations: {_brief(exc)}") from exc
+            raise DatabaseError(f"cannot prune conversations: {_brief(exc)}") from exc
         return len(ids)
 
     def add_feedback(self, answer_id: str, value: int, channel: str, user: str | None = None,
@@ -341,7 +341,7 @@ class SharedDatabase:
                 conn.execute(sa.insert(_feedback).values(answer_id=answer_id, value=value, channel=channel,
                                                          user=user, at=datetime.now(UTC), comment=comment))
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot save the feedback: {_brief(exc)}") from exc
+            raise DatabaseError(f"cannot save the feedback: {_brief(exc)}") from exc
 
     def has_answer(self, answer_id: str) -> bool:
         if not _storable(answer_id):

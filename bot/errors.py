@@ -1,14 +1,13 @@
-"""Errors of answering, and the one way a validation error becomes a sentence for people."""
+"""The one way a validation error becomes a sentence for people (and AnswerError, whose home is
+index/errors.py with every other error)."""
 
 from typing import Any
 
 from pydantic import ValidationError
 
-from index.errors import NewsbotError
+from index.errors import AnswerError
 
-
-class AnswerError(NewsbotError):
-    """A question was rejected or could not be answered (bad question, bad filters, LLM failure)."""
+__all__ = ["AnswerError", "first_problem"]
 
 
 def first_problem(exc: ValidationError | list[Any], prefix: str = "") -> str:

@@ -12,7 +12,7 @@ from langchain_core.embeddings import Embeddings
 from bot.cache import LRU
 from bot.models import Filters
 from index.batching import QueryBatcher
-from index.errors import StoreError
+from index.errors import DatabaseError
 from index.keyword import KeywordIndex
 from index.store import ChunkStore, StoredChunk
 
@@ -155,7 +155,7 @@ class HybridRetriever:
     def _log_position(self) -> int | None:
         try:
             return self.change_log().last_change() if self.change_log else None
-        except StoreError:
+        except DatabaseError:
             return None
 
     def _caught_up(self, index: KeywordIndex, key: tuple[int, int, str]) -> KeywordIndex | None:
@@ -163,7 +163,7 @@ class HybridRetriever:
             return None
         try:
             found = self.change_log().changes_after(self._built_change, max(INCREMENTAL_ARTICLES, len(index) // 50))
-        except StoreError:
+        except DatabaseError:
             return None
         if found is None:
             return None

@@ -4,11 +4,14 @@ NewsbotError
  ├── IngestError     an article or source could not be read, parsed or stored
  │    └── IngestStopped   the ingest was stopped (client gone, shutdown); whole articles kept
  ├── StoreError      the vector store failed or is inconsistent
+ ├── DatabaseError   the shared SQL database (conversations, feedback, feeds, shared state) failed or is away
  ├── EmbedderError   the embedding model failed on a request (its process stopped)
  ├── DiskFullError   the data dir's volume is nearly full: writes refused, reads go on
- └── ConfigError     a setting is missing, unsafe or names an extra that is not installed
+ ├── ConfigError     a setting is missing, unsafe or names an extra that is not installed
+ └── AnswerError     a question was rejected or could not be answered
 
-AnswerError (a question could not be answered) lives with the answering code, in bot.errors.
+The SDK's errors (bot.client.errors: APIError and below) derive from NewsbotError too. The HTTP
+mapping of each lives in the server (bot/server/app.py).
 """
 
 
@@ -42,3 +45,11 @@ class EmbedderError(NewsbotError):
 
 class DiskFullError(NewsbotError):
     """The data dir's volume is nearly full: writes are refused before they could half-apply."""
+
+
+class DatabaseError(NewsbotError):
+    """The shared SQL database failed or is away: worth retrying."""
+
+
+class AnswerError(NewsbotError):
+    """A question was rejected or could not be answered (bad question, bad filters, LLM failure)."""

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.database import SharedDatabase, _storable
 from bot.schemas import Feed
-from index.errors import StoreError
+from index.errors import DatabaseError
 
 _metadata = sa.MetaData()
 _feeds = sa.Table(
@@ -59,7 +59,7 @@ class FeedStore:
         try:
             _metadata.create_all(engine)
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot create the feeds tables: {exc}") from exc
+            raise DatabaseError(f"cannot create the feeds tables: {exc}") from exc
 
     @staticmethod
     def of(database: SharedDatabase) -> "FeedStore":
@@ -83,7 +83,7 @@ class FeedStore:
                     conn.execute(sa.update(_feeds).where(_feeds.c.id == fid).values(every_s=every_s))
                     created = False
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot save the feed: {exc}") from exc
+            raise DatabaseError(f"cannot save the feed: {exc}") from exc
         feed = self.get(fid)
         assert feed is not None
         return feed, created
@@ -106,7 +106,7 @@ class FeedStore:
                 conn.execute(sa.delete(_items).where(_items.c.feed_id == fid))
                 return conn.execute(sa.delete(_feeds).where(_feeds.c.id == fid)).rowcount > 0
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot remove the feed: {exc}") from exc
+            raise DatabaseError(f"cannot remove the feed: {exc}") from exc
 
     def due(self, now: float) -> list[str]:
         """Feeds due and not being polled, the longest-waiting first."""
@@ -125,7 +125,7 @@ class FeedStore:
                                      .values(lease_owner=worker, lease_until=now + lease_s))
                 return bool(taken.rowcount == 1)
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot claim the feed: {exc}") from exc
+            raise DatabaseError(f"cannot claim the feed: {exc}") from exc
 
     def unseen(self, fid: str, keys: Iterable[str]) -> set[str]:
         wanted = set(keys)
@@ -168,7 +168,7 @@ class FeedStore:
                 conn.execute(sa.update(_feeds).where(_feeds.c.id == fid, _feeds.c.lease_owner == worker)
                              .values(**values))
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot record the poll: {exc}") from exc
+            raise DatabaseError(f"cannot record the poll: {exc}") from exc
 
     def validators(self, fid: str) -> tuple[str | None, str | None]:
         query = sa.select(_feeds.c.etag, _feeds.c.last_modified).where(_feeds.c.id == fid)
@@ -187,7 +187,7 @@ class FeedStore:
             with self.engine.connect() as conn:
                 return list(conn.execute(query))
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot read the feeds: {exc}") from exc
+            raise DatabaseError(f"cannot read the feeds: {exc}") from exc
 
 
 _stores: "weakref.WeakKeyDictionary[SharedDatabase, FeedStore]" = weakref.WeakKeyDictionary()

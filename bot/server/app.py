@@ -40,7 +40,7 @@ from bot.server.routes import routers
 from bot.server.routes.page import page_policy
 from bot.server.security import KeyCheck, RateLimiter
 from bot.settings import Settings, key_pairs
-from index.errors import DiskFullError, EmbedderError, IngestStopped, NewsbotError, StoreError
+from index.errors import DatabaseError, DiskFullError, EmbedderError, IngestStopped, NewsbotError, StoreError
 
 # On SIGTERM, requests still running after this long are cancelled; an ingest among them stops
 # after its current batch (a few seconds), keeping whole articles only.
@@ -150,7 +150,7 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None) -> Fast
             code, headers = 503, {"Retry-After": "10"}
         elif isinstance(exc, DiskFullError):  # writes wait for space; reads go on
             code, headers = 507, {"Retry-After": "60"}
-        elif isinstance(exc, StoreError | EmbedderError):  # the store is away, the embedder restarting: retry
+        elif isinstance(exc, StoreError | DatabaseError | EmbedderError):  # a store away, the embedder restarting
             code, headers = 503, {"Retry-After": "5"}
         else:
             code, headers = 400, {}

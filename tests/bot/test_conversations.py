@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from bot.database import SharedDatabase
 from bot.models import Answer
-from index.errors import StoreError
+from index.errors import DatabaseError
 
 
 def test_turns_round_trip_in_order(tmp_path: Path) -> None:
@@ -102,7 +102,7 @@ def test_database_errors_do_not_carry_sql_or_parameters(tmp_path: Path) -> None:
     store = SharedDatabase(f"sqlite:///{tmp_path / 'c.db'}")
     with store.engine.begin() as conn:
         conn.execute(sa.text("DROP TABLE turns"))
-    with pytest.raises(StoreError) as caught:
+    with pytest.raises(DatabaseError) as caught:
         store.add_turn("c1", "secret question", "s", Answer(text="a", answerable=True))
     assert "no such table" in str(caught.value)
     assert "INSERT" not in str(caught.value) and "secret question" not in str(caught.value)

@@ -7,8 +7,8 @@ def test_public_names_are_pinned() -> None:
     assert sorted(bot.__all__) == [
         "APIConnectionError", "APIError", "APIStatusError", "APITimeoutError", "Answer", "AnswerError",
         "AsyncClient", "AuthenticationError", "BadRequestError", "Bot", "Citation", "CitationsEvent", "Client",
-        "ConfigError", "DeltaEvent", "DoneEvent", "EmbedderError", "ErrorEvent", "Filters", "IngestError",
-        "InternalServerError",
+        "ConfigError", "DatabaseError", "DeltaEvent", "DoneEvent", "EmbedderError", "ErrorEvent", "Filters",
+        "IngestError", "InternalServerError",
         "NewsbotError", "NotFoundError", "RateLimitError", "Settings", "StoreError",
     ]
     assert sorted(bot.client.__all__) == [

@@ -14,7 +14,7 @@ from bot import Bot
 from bot.components import STORE_VERSION
 from bot.database import SharedDatabase
 from bot.models import Answer
-from index.errors import NewsbotError, StoreError
+from index.errors import DatabaseError, NewsbotError
 from tests.conftest import SEED, article
 
 
@@ -58,7 +58,7 @@ def test_a_database_that_does_not_answer_is_a_store_error_on_reads_too(postgres_
     store.engine = sa.create_engine("postgresql+psycopg://newsbot@127.0.0.1:9/gone")  # the server away
     for read in (lambda: store.get(cid), lambda: store.belongs_to(cid, "k"), lambda: store.history(cid),
                  lambda: store.exists(cid), lambda: store.has_answer(cid), lambda: store.feedback(cid)):
-        with pytest.raises(StoreError, match="cannot read"):
+        with pytest.raises(DatabaseError, match="cannot read"):
             read()
 
 
