@@ -55,6 +55,10 @@ class FeedSettings(BaseModel):
     max_bytes: int = Field(5_000_000, ge=10_000, description="bytes read from one poll of a feed")
     timeout_s: float = Field(15.0, gt=0, description="seconds one poll may take to answer")
     max_backoff_s: float = Field(86_400.0, ge=1, description="after failures in a row, the longest wait")
+    fetch_pages: bool = Field(True, description="an item that carries only a summary is completed from its "
+                                                "page (fetched under the same rules)")
+    summary_words: int = Field(120, ge=0, description="an item of fewer words is taken for a summary")
+    page_delay_s: float = Field(1.0, ge=0, description="the pause between two page requests to one host")
     lease_s: float = Field(600.0, ge=10, description="a poll's claim on its feed: another worker takes it over "
                                                      "after this long, should the first die mid-poll")
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.core import Bot
+from bot.feeds.pages import PageFetcher
 from bot.feeds.store import FeedStore
 from bot.schemas import Feed
 from bot.settings import FeedSettings
@@ -56,7 +57,7 @@ class PollResult:
     new_items: int = 0
     not_modified: bool = False
     error: str | None = None
-    skipped: list[str] = field(default_factory=list)  # items that are no article, and why
+    skipped: list[str] = field(default_factory=list)  # items that are no article, pages not read, and why
 
 
 class FeedPoller:
@@ -118,7 +119,9 @@ class FeedPoller:
         new = [item for item in read.items if keys[item.key] in unseen and hashes[item.content_hash] in unseen]
         capped = len(new) > self.settings.max_items
         new = new[: self.settings.max_items]
-        report = self.bot.ingest([item.article for item in new], on_error="skip") if new else None
+        pages = PageFetcher(self.settings, self.bot.settings.fetch_private_hosts)
+        articles, page_problems = pages.complete([item.article for item in new])
+        report = self.bot.ingest(articles, on_error="skip") if articles else None
         stored = set(report.added + report.updated + report.unchanged) if report else set()
         # Items refused for good (too long, no text) are remembered with the rest: they would be
         # refused again. Over the cap, the validators are dropped, so the next poll reads the rest.
@@ -126,6 +129,6 @@ class FeedPoller:
                           title=read.items[0].article.source if read.items else None,
                           etag=None if capped else got.etag, last_modified=None if capped else got.last_modified,
                           keys=[k for item in new for k in (keys[item.key], hashes[item.content_hash])])
-        skipped = [str(problem) for problem in read.problems] + [message for _, message in
-                                                                  (report.failed if report else [])]
+        skipped = [str(problem) for problem in read.problems] + page_problems + [
+            message for _, message in (report.failed if report else [])]
         return PollResult(feed.id, feed.url, new_items=len(stored), skipped=skipped)

@@ -105,8 +105,9 @@ def json_feed(*keys: str) -> bytes:
                                  for k in keys]}).encode()
 
 
-def feeds_settings() -> FeedSettings:
-    return FeedSettings(min_every_s=1, tick_s=0.2)
+def feeds_settings(**changes: object) -> FeedSettings:
+    # The items link to news.example: their pages are fetched only where a test serves them.
+    return FeedSettings(**{"min_every_s": 1, "tick_s": 0.2, "fetch_pages": False, **changes})
 
 
 @pytest.fixture
@@ -183,7 +184,7 @@ def test_json_feed_1_1_is_read_from_a_url_and_from_a_file(bot: Bot, server: Feed
 
 def test_a_poll_reads_at_most_its_caps_and_the_next_poll_reads_on(tmp_path: Path, server: FeedServer) -> None:
     bot = Bot(data_dir=tmp_path / "store", fetch_private_hosts=True,
-              feeds=FeedSettings(min_every_s=1, max_items=2, max_bytes=10_000))
+              feeds=feeds_settings(max_items=2, max_bytes=10_000))
     server.routes["/all.rss"] = Served(body=rss("ferry", "library", "bridge"), etag='"same"')
     _store, poller, fid = follow(bot, server.base + "/all.rss")
     assert poller.poll(fid, force=True).new_items == 2  # type: ignore[union-attr]
@@ -193,6 +194,36 @@ def test_a_poll_reads_at_most_its_caps_and_the_next_poll_reads_on(tmp_path: Path
     _s, _p, big = follow(bot, server.base + "/big.rss")
     result = poller.poll(big, force=True)
     assert result is not None and result.error and "at most 10,000" in result.error
+
+
+PAGE = """<html><head><title>Harbour ferry gets a second boat | Lakeport Daily</title>
+<link rel="canonical" href="{base}/news/ferry-second-boat"></head>
+<body><article><h1>Harbour ferry gets a second boat</h1>
+<p>The Lakeport harbour ferry will run a second boat from 3 March, the transport office said on Monday.</p>
+<p>Crossings will leave every 20 minutes instead of every 40, and the first boat will leave at 5.40 am.</p>
+<p>The new boat, the Marta, carries 240 passengers and was bought second-hand from a Danish operator for
+1.9 million euros.</p><p>Ticket prices stay the same: a single crossing costs 2.80 euros.</p>
+</article></body></html>"""
+
+
+def test_a_summary_only_item_is_completed_from_its_page(tmp_path: Path, server: FeedServer) -> None:
+    bot = Bot(data_dir=tmp_path / "store", fetch_private_hosts=True, feeds=feeds_settings(fetch_pages=True))
+    server.routes["/tracking/ferry"] = Served(body=PAGE.format(base=server.base).encode(), kind="text/html")
+    server.routes["/gone"] = Served(404, "text/plain", b"gone")
+    summary = (f'<?xml version="1.0"?><rss version="2.0"><channel><title>Lakeport Daily</title>'
+               f"<item><title>Harbour ferry gets a second boat</title><link>{server.base}/tracking/ferry</link>"
+               f"<description>A second boat for the harbour ferry.</description></item>"
+               f"<item><title>Library hours</title><link>{server.base}/gone</link>"
+               f"<description>The library opens longer.</description></item></channel></rss>")
+    server.routes["/summaries.rss"] = Served(body=summary.encode())
+    _store, poller, fid = follow(bot, server.base + "/summaries.rss")
+    result = poller.poll(fid, force=True)
+    assert result is not None and result.new_items == 2 and any("404" in s for s in result.skipped)
+    stored = {a.title: a for a in bot.articles()}
+    assert stored["Harbour ferry gets a second boat"].url == server.base + "/news/ferry-second-boat"  # canonical
+    answer = bot.ask("How much did the new ferry boat cost?")
+    assert answer.answerable and "1.9 million" in answer.text
+    assert answer.citations[0].url == server.base + "/news/ferry-second-boat"
 
 
 def test_two_workers_over_one_database_poll_a_feed_once(bot: Bot, server: FeedServer, tmp_path: Path) -> None:
@@ -269,6 +300,7 @@ def test_the_cli_follows_polls_lists_and_unfollows(tmp_path: Path, server: FeedS
                                                    capsys: pytest.CaptureFixture[str],
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEWSBOT_FETCH_PRIVATE_HOSTS", "true")  # the test's feed server is on loopback
+    monkeypatch.setenv("NEWSBOT_FEEDS__FETCH_PAGES", "false")
     server.routes["/news.rss"] = Served(body=rss("ferry", "library"))
     data = ["--data-dir", str(tmp_path / "d"), "feeds"]
 
@@ -289,3 +321,20 @@ def test_the_cli_follows_polls_lists_and_unfollows(tmp_path: Path, server: FeedS
     assert code == 0 and "stopped following" in out
     code, _, err = run("remove", server.base + "/news.rss")
     assert code == 1 and "no followed feed" in err
+
+
+def test_pages_of_one_host_are_fetched_one_at_a_time_with_a_pause(server: FeedServer) -> None:
+    from bot.feeds.pages import PageFetcher
+    from index.articles import Article
+
+    for n in (1, 2):
+        server.routes[f"/p{n}"] = Served(body=PAGE.format(base=server.base).replace("second boat", f"boat {n}")
+                                         .encode(), kind="text/html")
+    pauses: list[float] = []
+    fetcher = PageFetcher(feeds_settings(fetch_pages=True, page_delay_s=5), private_hosts=True,
+                          sleep=pauses.append, clock=lambda: 100.0)
+    short = [Article(title=f"t{n}", text="A short summary.", url=f"{server.base}/p{n}") for n in (1, 2)]
+    long_enough = Article(title="t3", text="word " * 200, url=f"{server.base}/p3")  # not a summary: not fetched
+    done, problems = fetcher.complete([*short, long_enough])
+    assert problems == [] and pauses == [5.0] and [p for p, _ in server.requests] == ["/p1", "/p2"]
+    assert "Marta" in done[0].text and done[2] is long_enough
