@@ -81,3 +81,35 @@ def page(items: Sequence[ArticleInfo], number: int, size: int) -> list[ArticleIn
     if number < 0 or size < 1:
         raise NewsbotError("--page must be 0 or more and --page-size 1 or more")
     return list(items) if number == 0 else list(items[(number - 1) * size: number * size])
+
+
+def subject_of(title: str) -> str | None:
+    """What a headline is about, as a question names it: its first name ("Tomas Lind", "NATO"), else
+    its first noun phrase ("the harbour ferry")."""
+    from bot.mentions import parse
+
+    doc = parse(title[:300])
+    named = [e for e in doc.ents if e.label_ in {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT"}]
+    if named:
+        return named[0].text
+    for chunk in doc.noun_chunks:
+        if chunk.root.pos_ == "PRON":
+            continue
+        if chunk.root.pos_ == "PROPN":
+            return chunk.text
+        words = [t for t in chunk if t.dep_ != "det" and t.pos_ != "DET"]
+        return "the " + " ".join(t.text.lower() for t in words) if words else None
+    return None
+
+
+def example_questions(infos: Sequence[ArticleInfo], n: int = 3, look_at: int = 20) -> list[str]:
+    """Questions a newcomer could ask, about what the newest articles are about."""
+    out: list[str] = []
+    for info in infos[:look_at]:
+        subject = subject_of(info.title) if info.title else None
+        question = f"What is the latest on {subject}?" if subject else None
+        if question and question not in out:
+            out.append(question)
+        if len(out) == n:
+            break
+    return out

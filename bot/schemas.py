@@ -80,7 +80,13 @@ class ArticleDetail(BaseModel):
 
 
 class SourceList(BaseModel):
+    """What the store holds: its sources, how many articles, the newest date, and questions about
+    the newest articles to start with."""
+
     items: list[SourceInfo]
+    articles: int = 0
+    newest: str | None = None
+    examples: list[str] = []
 
 
 class IngestResult(BaseModel):

@@ -55,6 +55,10 @@ def test_the_api_and_the_sdk_show_what_is_indexed(bot: Bot) -> None:
         assert client.list_articles(q="ferry", limit=1, offset=1).items[0].title == ARTICLES[1]["title"]
         detail = client.get_article(found.items[0].id)
         assert detail.title == ARTICLES[0]["title"] and "second boat" in detail.passages[0] and detail.chunks == 1
+        overview = client._http.get(url + "/v1/sources").json()
+        assert overview["articles"] == 4 and overview["newest"].startswith("2026-03-02")
+        assert overview["examples"] == ["What is the latest on the harbour ferry?", "What is the latest on Rivertown?",
+                                        "What is the latest on Library?"]
         missing = client._http.get(url + "/v1/articles/no-such-article")
         assert missing.status_code == 404 and "no article" in missing.json()["detail"]
 

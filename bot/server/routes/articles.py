@@ -142,8 +142,12 @@ def get_article(article_id: str, bot: BotDep) -> ArticleDetail:
 
 @sources_router.get("", response_model=SourceList, dependencies=[ApiKey])
 def list_sources(bot: BotDep) -> SourceList:
-    """The sources of the stored articles: name, hosts, how many articles, the newest date."""
-    return SourceList(items=catalog.sources(bot.articles()))
+    """The sources of the stored articles (name, hosts, how many articles, the newest date), and
+    three questions about the newest articles to start with."""
+    infos = bot.articles()
+    return SourceList(items=catalog.sources(infos), articles=len(infos),
+                      newest=max((i.published for i in infos if i.published), default=None),
+                      examples=catalog.example_questions(infos))
 
 
 @router.delete("/{article_id:path}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[CanAdmin],

@@ -92,6 +92,29 @@ def test_ask_stream_cite_and_follow_up(browser: Browser, page_url: str) -> None:
     page.close()
 
 
+@pytest.mark.parametrize(("size", "phone"), [((1100, 800), False), ((390, 844), True)])
+def test_the_page_says_what_is_indexed_and_offers_questions_to_start(browser: Browser, page_url: str,
+                                                                     size: tuple[int, int], phone: bool) -> None:
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]}, is_mobile=phone, has_touch=phone)
+    page.goto(page_url)
+    expect(page.locator("#store")).to_contain_text("articles from", timeout=20_000)
+    expect(page.locator("#store")).to_contain_text("the newest of")
+    examples = page.locator("#examples .example")
+    expect(examples).to_have_count(3)
+    assert all(t.startswith("What is the latest on ") for t in examples.all_inner_texts())
+    page.screenshot(path=str(ARTIFACTS / f"chat-welcome-{'phone' if phone else 'desktop'}.png"), full_page=True)
+    examples.first.click()
+    first = page.locator(".turn").nth(0)
+    expect(first.locator(".q")).to_have_text(examples.first.inner_text())
+    expect(first.locator(".a .text")).not_to_be_empty(timeout=20_000)
+    ask(page, "Who won the 1966 World Cup final?")
+    declined = page.locator(".turn").nth(1).locator(".a")
+    expect(declined).to_have_class("a declined", timeout=20_000)
+    expect(declined).to_contain_text("What is indexed:")
+    assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
+    page.close()
+
+
 def test_a_citation_url_that_is_not_a_web_link_is_shown_as_text(browser: Browser, page_url: str) -> None:
     planted = {"title": "Lighthouse keepers return to Gull Rock", "url": "javascript:alert(document.domain)",
                "text": "Two lighthouse keepers returned to Gull Rock on Friday after a fifty-year absence."}
