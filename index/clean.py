@@ -16,7 +16,8 @@ _PHOTO_CREDIT = re.compile(
 _FURNITURE = re.compile(
     r"^(?:Video Ad Feedback\b|Download on the App Store|Get it on Google Play|Advertisement$|"
     r"(?:Editor[’']s Note: )?Sign up for\b.*\bnewsletter|Get CNN\b.*\bnewsletter|"
-    r"This story has been updated\b|Share this article$|Read more:?$)",
+    r"This story has been updated\b|Share this article$|Read more:?$|Get the latest\b.{0,40}\bon the go\b|"
+    r"This copy is for your personal,? non-commercial use\b)",
     re.IGNORECASE,
 )
 # Standing lines of news sites' pages, not of their articles: trust statements, letter forms,
@@ -40,8 +41,11 @@ _UI_WORDS = frozenset([
     "advertisement", "author", "authors", "bookmark", "close", "comment", "comments", "copy", "date", "email",
     "facebook", "feedback", "follow", "keywords", "link", "linkedin", "listen", "menu", "more", "next",
     "permalink", "previous", "print", "read", "related", "reply", "save", "search", "share", "subscribe", "tags",
-    "topics", "tweet", "twitter", "whatsapp", "x",
+    "topics", "tweet", "twitter", "whatsapp", "x", "this", "digg", "reprints", "reprint", "order", "rss",
+    "podcasts", "blogs", "mobile", "newsletters", "alerts", "apps",
 ])
+# A row of navigation links: "RSS | Podcasts | Blogs | CNN Mobile | My Profile | E-mail Alerts".
+_NAV_SEPARATOR = re.compile(r"\s[|•·]\s")
 # A photo credit at the end of a caption or paragraph: "(Credit: Jane Doe / Grist)", "(Photo: AP)".
 # Led by its parenthesis (not by blanks, which a search would rescan from every position) and bounded.
 _CREDIT_TAIL = re.compile(r" ?\((?:Photo |Image )?(?:Credit|Photo|Image|Illustration)s?:[^()]{1,120}\) ?$",
@@ -62,6 +66,9 @@ def is_furniture(line: str) -> bool:
     if _FURNITURE.search(line) or _SITE_LINES.search(line):
         return True
     if _LABELLED.match(line) and len(line.split()) <= 14 and not re.search(r"[.!?][\"”’]?$", line.split(":", 1)[0]):
+        return True
+    items = _NAV_SEPARATOR.split(line)
+    if len(items) >= 4 and all(0 < len(item.split()) <= 3 for item in items) and not line.rstrip().endswith("."):
         return True
     words = re.findall(r"[a-z]+", line.lower())
     if words and len(words) <= 8 and all(w in _UI_WORDS for w in words) and not line.rstrip().endswith("."):

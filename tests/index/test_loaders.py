@@ -269,6 +269,19 @@ def test_page_furniture_of_other_sites_is_dropped(tmp_path: Path) -> None:
         assert furniture not in a.text, furniture
 
 
+def test_share_rows_site_menus_and_reprint_notices_are_dropped() -> None:
+    """The furniture real pages put in stored text (as 2014-era news pages and Dow Jones pages do)."""
+    from index.clean import strip_furniture
+
+    text = ("Ferry returns to Lakeport\nGet the latest news on the go\nThe ferry returned on Monday.\n"
+            "Tweet this / Link this / Digg this / Reprints\n"
+            "RSS | Podcasts | Blogs | Mobile | My Profile | E-mail Alerts\n"
+            "Order Reprints\nThis copy is for your personal, non-commercial use only. To order copies, use the tool.\n"
+            "It carries 240 passengers | a record for the line.")
+    assert strip_furniture(text).split("\n") == ["Ferry returns to Lakeport", "The ferry returned on Monday.",
+                                                "It carries 240 passengers | a record for the line."]
+
+
 @pytest.mark.parametrize(("title", "site", "expected"), [
     ("Floods hit Bavaria | DW | 19.01.2020", "DW", "Floods hit Bavaria"),
     ("Senate passes the budget bill - The Daily Ledger", "The Daily Ledger", "Senate passes the budget bill"),
