@@ -137,6 +137,9 @@ def swap(last: str, fragment: str) -> str | None:
         return None
     doc = parse(fragment)
     if len(doc) > 1 and doc[0].pos_ in ("ADP", "SCONJ"):
+        if not re.search(rf"\b{re.escape(doc[0].text)}\b", last, re.IGNORECASE):
+            # "for a single parent" after a question with no "for": the phrase is added, nothing swapped
+            return _sentence(last.rstrip("?. ") + " " + fragment + "?")
         fragment = fragment[doc[1].idx:]  # "in Georgia": Georgia swaps, the question keeps its own "in"
     own = mentions(fragment)
     label = own[0].label if len(own) == 1 and own[0].text.endswith(fragment.split()[-1]) else ""

@@ -64,6 +64,9 @@ ASSANGE = turn("Where is Julian Assange being held?",
      "And in Georgia?", "How many homes in Georgia lost power?"),
     ([turn("What is the name of the new bridge in Lisbon?", "It is called the Tagus Crossing [1].")],
      "What about Porto?", "What is the name of the new bridge in Porto?"),
+    # a phrase the last question has no place for is added to it, nothing swapped
+    ([turn("What discount did the museum announce?", "The museum cut tickets by 30% [1].")],
+     "What about for students?", "What discount did the museum announce for students?"),
     # a question word without a verb asks about the last answer's fact, or a new quantity of what
     # it was about; a determiner is no pronoun
     ([turn("Who won the mayoral election?", "Jane Ortiz won the election by a wide margin [1].")],
