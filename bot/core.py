@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from bot.answering import Answerer
 from bot.cache import LRU
-from bot.catalog import matching_names
+from bot.catalog import host_of, matching_names, names_source
 from bot.chain import AnswerStep, ChainOutput
 from bot.components import Components
 from bot.condense import Condenser
@@ -270,12 +270,16 @@ class Bot:
         yield from held
 
     def _resolve_sources(self, filters: Filters | None) -> tuple[Filters | None, list[str]]:
-        """Source names match whatever their case ("reuters" finds "Reuters"); a name no stored
-        article carries is named in a warning rather than silently matching nothing."""
+        """Sources are named as people name them: whatever the case, by their words ("reuters" finds
+        "Reuters: World News") or their articles' host ("reuters.com"); what a name matched, or that
+        it matched nothing, is said in a warning rather than silently."""
         if filters is None or not filters.source:
             return filters, []
         spellings = [s for names in self.retriever.keyword_index().sources.values() for s in names]
         matched = matching_names(filters.source, spellings)
+        for wanted in [w for w, found in matched.items() if not found and "." in w]:  # a host: "reuters.com"
+            matched[wanted] = sorted({a.source for a in self.articles()
+                                      if a.source and names_source(wanted, None, host_of(a.url))})
         names = sorted({n for found in matched.values() for n in found})
         warnings = [f"no stored article has the source {w!r}" for w, found in matched.items() if not found][:5]
         warnings += [f"source {w!r} matched {', '.join(repr(n) for n in found[:5])}" for w, found in matched.items()

@@ -67,6 +67,9 @@ def test_a_source_filter_finds_the_source_by_its_words_and_says_what_it_matched(
     answer = bot.ask("How many commuters want more ferry crossings?", filters={"source": "reuters"})
     assert answer.answerable and {c.source for c in answer.citations} == {"Reuters: World News"}
     assert answer.warnings == ["source 'reuters' matched 'Reuters: World News'"]
+    by_host = bot.ask("How many commuters want more ferry crossings?", filters={"source": "reuters.com"})
+    assert by_host.answerable and {c.source for c in by_host.citations} == {"Reuters: World News"}
+    assert by_host.warnings == ["source 'reuters.com' matched 'Reuters: World News'"]
 
 
 def test_the_cli_lists_shows_and_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
