@@ -14,7 +14,6 @@ import gzip
 import importlib.util
 import json
 import re
-import sys
 import time
 from pathlib import Path
 from types import ModuleType
@@ -83,4 +82,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

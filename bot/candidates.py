@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from bot.retrieval import Passage
-from index.chunking import split_sentences
-from index.keyword import tokenize
+from index.text import sentences_of, tokenize
 
 _NUMBER_Q = re.compile(
     r"\bhow (much|many|long|old|far|big|large|tall|high|fast)\b|\bwhat (percentage|percent|number|amount|price|"
@@ -104,18 +103,6 @@ def has_type(sentence: str, kind: str | None, question: str) -> bool:
     pattern = {"number": _NUMBER, "date": _DATE, "name": _CAPITALISED}[kind]
     asked = question.lower()
     return any(m.group(0).lower() not in asked for m in pattern.finditer(sentence))
-
-
-def sentences_of(text: str) -> list[str]:
-    """Whole sentences (at least four words, ending as sentences do); captions and
-    fragments without an end mark are left out."""
-    found = []
-    for line in text.split("\n"):
-        for s in split_sentences(line):
-            s = _BULLET.sub("", s)
-            if len(s.split()) >= 4 and s[-1:] in ".!?\"”’)":
-                found.append(s)
-    return found
 
 
 def candidates(question: str, passages: Sequence[Passage]) -> list[Candidate]:

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.candidates import Candidate, answer_type, candidates, has_type, question_weights, sentences_of
+from bot.candidates import Candidate, answer_type, candidates, has_type, question_weights
 from bot.reader import Calibration, Reader, Reading, default_reader
 from bot.retrieval import Passage
-from index.keyword import tokenize
+from index.text import sentences_of, tokenize
 
 __all__ = ["DECLINE", "Extract", "ExtractiveAnswerer", "Pick", "Scored", "answerability", "confidence", "features",
            "scored", "select", "sentences_of", "shorten", "trim"]

@@ -11,14 +11,13 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
 from bot.answering import citation
-from bot.candidates import sentences_of
 from bot.errors import AnswerError
 from bot.extractive import DECLINE
 from bot.models import Answer, Citation
 from bot.retrieval import Passage
 from bot.settings import LLMSettings, Settings
 from index.errors import ConfigError
-from index.keyword import tokenize
+from index.text import sentences_of, tokenize
 
 _CITE = re.compile(r"\[(\d+)\]")
 

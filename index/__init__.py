@@ -6,16 +6,18 @@ from index.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from index.articles import Article
-    from index.chunking import Chunk, chunk_article, split_sentences
+    from index.chunking import Chunk, chunk_article
     from index.embeddings import get_embeddings
     from index.errors import ConfigError, EmbedderError, IngestError, NewsbotError, StoreError
     from index.loaders import load_sources
     from index.store import ArticleInfo, ChunkStore, IngestReport, StoredChunk, make_client
+    from index.text import split_sentences
 
 # Imported on first use (PEP 562): `index.errors` alone must not load Chroma.
 _HOME = {
     "Article": "index.articles",
-    **dict.fromkeys(["Chunk", "chunk_article", "split_sentences"], "index.chunking"),
+    **dict.fromkeys(["Chunk", "chunk_article"], "index.chunking"),
+    "split_sentences": "index.text",
     "get_embeddings": "index.embeddings",
     **dict.fromkeys(["ConfigError", "EmbedderError", "IngestError", "NewsbotError", "StoreError"], "index.errors"),
     "load_sources": "index.loaders",

@@ -4,39 +4,12 @@ import re
 from dataclasses import dataclass, field
 
 from index.articles import Article
+from index.text import split_sentences
 
 # Sizes chosen by measurement on the dev set (bench/tune_chunks.py); see README.
 CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200
 
-_ABBREVIATIONS = frozenset(
-    """
-mr mrs ms dr prof sen rep gov gen lt col sgt capt st jr sr inc co corp ltd no vs etc jan feb mar apr
-jun jul aug sep sept oct nov dec u.s u.k u.n a.m p.m e.g i.e approx dept fig
-""".split()  # noqa: SIM905
-)
-_TAIL = 40  # characters before a sentence end that can hold the abbreviation it ends with
-_SENTENCE_END = re.compile(r"""(?<=[.!?])["”’)\]]*\s+(?=["“‘(\[]?[A-Z0-9$£€])""")
-
-
-def split_sentences(paragraph: str) -> list[str]:
-    """Split on sentence ends, keeping abbreviations and initials intact."""
-    sentences: list[str] = []
-    start = 0
-    for match in _SENTENCE_END.finditer(paragraph):
-        # Only the word before the end matters: look at a short tail, never the whole run since
-        # `start` (which grows without bound over a run of abbreviations, making this quadratic).
-        before = paragraph[max(start, match.start() - _TAIL) : match.start()].rstrip("\"”’)]")
-        words = before.split()
-        last_word = words[-1].lower().rstrip(".") if words else ""
-        if last_word in _ABBREVIATIONS or re.fullmatch(r"[a-z]", last_word):
-            continue
-        sentences.append(paragraph[start : match.start()].strip())
-        start = match.end()
-    tail = paragraph[start:].strip()
-    if tail:
-        sentences.append(tail)
-    return [s for s in sentences if s]
 
 
 def split_paragraphs(text: str) -> list[list[str]]:

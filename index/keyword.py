@@ -2,7 +2,6 @@
 
 import copy
 import math
-import re
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -10,36 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 
 from index.records import StoredChunk
-
-STOPWORDS = frozenset(
-    """
-a about above after again against all also am an and any are as at be because been before being
-below between both but by can could did do does doing down during each few for from further had has
-have having he her here hers herself him himself his how i if in into is it its itself just me more
-most my myself no nor not now of off on once only or other our ours ourselves out over own same she
-should so some such than that the their theirs them themselves then there these they this those
-through to too under until up very was we were what when where which while who whom why will with
-would you your yours yourself yourselves s t don said says say according week this year recently one
-new
-""".split()  # noqa: SIM905
-)
-
-_TOKEN = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
-
-
-def stem(word: str) -> str:
-    """Light suffix stripping: enough to match plurals and simple verb forms."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-cased, stopword-free, lightly stemmed terms."""
-    text = text.lower().replace("’", "'")
-    return [stem(t) for t in _TOKEN.findall(text.replace("'s ", " ")) if t not in STOPWORDS]
+from index.text import tokenize
 
 
 class KeywordIndex:

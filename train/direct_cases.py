@@ -21,8 +21,8 @@ from bot.candidates import candidates
 from bot.evaluation import contains, normalise
 from bot.reader import Calibration, Reader
 from bot.retrieval import Passage
-from index.chunking import split_sentences
 from index.store import StoredChunk
+from index.text import split_sentences
 from train.data import ExtraQuestion, extra_items
 
 if TYPE_CHECKING:
