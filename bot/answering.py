@@ -3,7 +3,7 @@
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
-from bot.extractive import DECLINE, Extract, ExtractiveAnswerer
+from bot.extractive import DECLINE, Extract, Extractor
 from bot.models import Answer, Citation
 from bot.retrieval import Passage
 
@@ -30,11 +30,12 @@ def cite_in(sentence: str, n: int) -> str:
     return f"{sentence} [{n}]"
 
 
-class ExtractiveStreamer:
-    """Adapts ExtractiveAnswerer: cites the quoted passages first, then the other top passages
-    (one per article) with their best sentence, so readers can check related coverage."""
+class ExtractiveAnswerer:
+    """The offline Answerer: the Extractor's picks quoted with their citations first, then the
+    other top passages (one per article) with their best sentence, so readers can check related
+    coverage. Its text comes whole (extraction is not incremental) and is yielded word by word."""
 
-    def __init__(self, extractive: ExtractiveAnswerer, max_citations: int = 5) -> None:
+    def __init__(self, extractive: Extractor, max_citations: int = 5) -> None:
         self.extractive = extractive
         self.max_citations = max_citations
 

@@ -7,10 +7,10 @@ from functools import cached_property
 
 from langchain_core.embeddings import Embeddings
 
-from bot.answering import Answerer, ExtractiveStreamer
+from bot.answering import Answerer, ExtractiveAnswerer
 from bot.condense import Condenser
 from bot.database import STORE_VERSION, SharedDatabase
-from bot.extractive import ExtractiveAnswerer
+from bot.extractive import Extractor
 from bot.followup import ResolveFollowUp
 from bot.retrieval import HybridRetriever
 from bot.settings import Settings
@@ -63,7 +63,7 @@ class Components:
                 from bot.reader import default_reader
 
                 reader = default_reader(self.settings.embedder)
-                return ExtractiveStreamer(ExtractiveAnswerer(reader, read=self.settings.reader_candidates),
+                return ExtractiveAnswerer(Extractor(reader, read=self.settings.reader_candidates),
                                           self.settings.citations)
 
     def _condenser(self) -> Condenser:

@@ -15,7 +15,7 @@ from bot.reader import Calibration, Reader, Reading, default_reader
 from bot.retrieval import Passage
 from index.text import sentences_of, tokenize
 
-__all__ = ["DECLINE", "Extract", "ExtractiveAnswerer", "Pick", "Scored", "answerability", "confidence", "features",
+__all__ = ["DECLINE", "Extract", "Extractor", "Pick", "Scored", "answerability", "confidence", "features",
            "scored", "select", "sentences_of", "shorten", "trim"]
 
 DECLINE = "The indexed articles don't say."
@@ -113,7 +113,10 @@ def confidence(ranked: Sequence[Scored], cal: Calibration) -> float:
     return cal.answerable(answerability(ranked)) if cal.answerable_weights else ranked[0].probability
 
 
-class ExtractiveAnswerer:
+class Extractor:
+    """Reads the best candidate sentences with the answer model and picks what to quote (an
+    Extract), or declines; bot.answering.ExtractiveAnswerer makes the Answer of it."""
+
     def __init__(self, reader: Reader | None = None, read: int = READ, max_words: int = 45) -> None:
         self.reader = reader or default_reader()
         self.read = read

@@ -30,7 +30,7 @@ import numpy as np
 from bot.answering import cite_in
 from bot.candidates import Candidate, candidates, name_gap, passage_terms, question_names
 from bot.evaluation import contains
-from bot.extractive import POOL, READ, ExtractiveAnswerer, answerability, features, scored, select
+from bot.extractive import POOL, READ, Extractor, answerability, features, scored, select
 from bot.reader import MAX_TOKENS, Calibration, Reader, Reading, similarity_to
 from bot.retrieval import Passage, fuse
 from bot.settings import Settings
@@ -324,7 +324,7 @@ def fit_answerability(cases: list[Case], cal: Calibration, names: tuple[str, ...
     return dict(zip(names, w.tolist(), strict=True)), b
 
 
-def answer_text(answerer: ExtractiveAnswerer, case: Case, cal: Calibration) -> tuple[bool, str, float]:
+def answer_text(answerer: Extractor, case: Case, cal: Calibration) -> tuple[bool, str, float]:
     answerer.reader.calibration = cal
     extract = answerer.decide(case.question, scored(case.cands, case.readings, cal))
     text = " ".join(cite_in(p.text, 1) for p in extract.picks)
@@ -338,7 +338,7 @@ def auc(pos: list[float], neg: list[float]) -> float:
     return float(wins / (len(pos) * len(neg)))
 
 
-def choose(cases: list[Case], answerer: ExtractiveAnswerer, feature_set: FeatureSet) -> Calibration:
+def choose(cases: list[Case], answerer: Extractor, feature_set: FeatureSet) -> Calibration:
     """Fit the combination, the question-level model (where it has features), then the decline
     threshold (false refusals), then the second-sentence and shortening settings (most answers
     right at a median within MAX_MEDIAN_WORDS)."""
@@ -364,7 +364,7 @@ def choose(cases: list[Case], answerer: ExtractiveAnswerer, feature_set: Feature
     return calibration_of(names, w, b, decline, best[1], best[2], best[3], q_w, q_b)
 
 
-def report(cases: list[Case], cal_of_case: dict[str, Calibration], answerer: ExtractiveAnswerer) -> dict[str, float]:
+def report(cases: list[Case], cal_of_case: dict[str, Calibration], answerer: Extractor) -> dict[str, float]:
     """Figures over the whole store (no suffix), the one-source store (`_one_source`) and, where
     read, the held-out direct questions (`_direct`)."""
     results = {(c.qid, c.scenario): answer_text(answerer, c, cal_of_case[c.qid]) for c in cases}
@@ -454,7 +454,7 @@ def main() -> None:
         cases += read_direct_cases(args.model, args.direct, direct_vectors, args.embedder)
         saved_cases.write_bytes(pickle.dumps(cases))
     fit_on = [c for c in cases if c.scenario != "negatives"]
-    answerer = ExtractiveAnswerer(Reader(args.model, calibration=Calibration({}, 0.0, 0.0, 1.0)))
+    answerer = Extractor(Reader(args.model, calibration=Calibration({}, 0.0, 0.0, 1.0)))
     weeks = sorted({c.week for c in cases} - set(FOLDS))
     folds = [set(weeks[0::2]) | {FOLDS[0]}, set(weeks[1::2]) | {FOLDS[1]}]
     tables: dict[str, dict[str, object]] = {}

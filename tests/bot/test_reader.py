@@ -84,10 +84,10 @@ def test_the_decline_is_a_question_level_decision() -> None:
     sentences read, even when its best sentence alone would pass the threshold."""
     from dataclasses import replace
 
-    from bot.extractive import ExtractiveAnswerer, Scored, answerability, confidence
+    from bot.extractive import Extractor, Scored, answerability, confidence
 
     reader = Reader()  # its own, not the shared default_reader: the test sets its calibration
-    answerer = ExtractiveAnswerer(reader)
+    answerer = Extractor(reader)
     question = "Who won the city council election?"
     found = candidates(question, [passage("Maria Lopez won the city council election with 54 percent of the vote.")])
     ranked = [Scored(found[0], 0.9, None, 2.0)]
