@@ -2,6 +2,7 @@
 items not seen before, record how it went, give the feed back."""
 
 import logging
+import math
 import os
 import re
 import socket
@@ -22,6 +23,7 @@ from index.fetch import fetch
 
 log = logging.getLogger("newsbot.feeds")
 _INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$", re.IGNORECASE)
+MAX_EVERY_S = 366 * 86400.0
 _UNSENDABLE = re.compile("[\x00-\x20\x7f\ud800-\udfff]")  # no HTTP client sends these in a URL
 _UNIT_S = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
 
@@ -36,6 +38,8 @@ def parse_interval(text: str | float, settings: FeedSettings) -> float:
         if found is None:
             raise NewsbotError(f"not an interval: {text[:40]!r}; write e.g. 15m, 1h, 90s or 2d")
         seconds = float(found[1]) * _UNIT_S[(found[2] or "s").lower()]
+    if not math.isfinite(seconds) or seconds > MAX_EVERY_S:
+        raise NewsbotError(f"polling every {text!s:.40} is not an interval newsbot keeps: at most 366 days")
     if seconds < settings.min_every_s:
         raise NewsbotError(f"polling every {seconds:g} s is more often than the minimum, {settings.min_every_s:g} s "
                            "(NEWSBOT_FEEDS__MIN_EVERY_S)")

@@ -256,7 +256,7 @@ def test_a_feed_on_a_private_address_is_refused_before_connecting(tmp_path: Path
 def test_intervals_are_read_as_people_write_them_and_bounded() -> None:
     settings = FeedSettings(min_every_s=300)
     assert [parse_interval(t, settings) for t in ("15m", "1h", "900", "2d", 600)] == [900, 3600, 900, 172800, 600]
-    for bad in ("10s", "often", "-5m", 60):
+    for bad in ("10s", "often", "-5m", 60, float("nan"), float("inf"), 1e308, "400d"):
         with pytest.raises(NewsbotError):
             parse_interval(bad, settings)
 
@@ -274,9 +274,14 @@ def test_the_api_and_the_sdk_follow_poll_list_and_unfollow(bot: Bot, server: Fee
         again = client._http.post(url + "/v1/feeds", json={"url": server.base + "/news.rss", "every": "2h"})
         assert again.status_code == 200 and again.json()["id"] == feed.id and again.json()["every_s"] == 7200
         for body in ({"url": "ftp://news.example/feed"}, {"url": server.base + "/x", "every": "0.5s"},
-                     {"url": server.base + "/x", "every": "soon"}, {"url": "https://news.example/a\u0000b"}):
+                     {"url": server.base + "/x", "every": "soon"}, {"url": "https://news.example/a\u0000b"},
+                     {"url": server.base + "/x", "every": 1e308}):
             refused = client._http.post(url + "/v1/feeds", json=body)
             assert refused.status_code == 400 and refused.json()["detail"]
+        for number in (b"NaN", b"Infinity", b"-1e999"):  # what Python's JSON reader takes beyond JSON
+            raw = client._http.post(url + "/v1/feeds", headers={"Content-Type": "application/json"},
+                                    content=b'{"url": "https://news.example/f.rss", "every": ' + number + b"}")
+            assert 400 <= raw.status_code < 500 and raw.json()["detail"], number
         client.remove_feed(server.base + "/news.rss")  # by its URL as well as its id
         assert client.list_feeds() == []
         for missing in (feed.id, "a%00b"):
