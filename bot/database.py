@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from bot.migrations import migrate
 from bot.models import Answer, Conversation, Turn
 from index.errors import DatabaseError, NewsbotError
 
@@ -99,8 +100,7 @@ class SharedDatabase:
             self.engine: Engine = sa.create_engine(url)
             if self.engine.dialect.name == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
-            _metadata.create_all(self.engine)
-            _add_missing_columns(self.engine)
+            migrate(self.engine)
         except SQLAlchemyError as exc:
             raise DatabaseError(f"cannot open the conversation database: {_brief(exc)}") from exc
         database = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
@@ -119,7 +119,7 @@ class SharedDatabase:
             log.error("the conversation database %s was deleted; creating a new, empty one", self._file)
             self.engine.dispose()
             try:
-                _metadata.create_all(self.engine)
+                migrate(self.engine)
             except SQLAlchemyError as exc:
                 raise DatabaseError(f"the conversation database {self._file} is gone and cannot be made anew: "
                                  f"{_brief(exc)}") from exc
@@ -403,15 +403,3 @@ def _set(conn: sa.Connection, key: str, value: str) -> None:
 def _utc(value: datetime) -> datetime:
     # SQLite hands back naive datetimes; every stored time is UTC.
     return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _add_missing_columns(engine: Engine) -> None:
-    """Columns added since a database was created (create_all makes only missing tables)."""
-    inspector = sa.inspect(engine)
-    if "comment" not in {c["name"] for c in inspector.get_columns("feedback")}:
-        with engine.begin() as conn:
-            conn.execute(sa.text("ALTER TABLE feedback ADD COLUMN comment TEXT"))
-    if "owner" not in {c["name"] for c in inspector.get_columns("conversations")}:
-        # Conversations from before owners existed stay readable in-process only.
-        with engine.begin() as conn:
-            conn.execute(sa.text("ALTER TABLE conversations ADD COLUMN owner VARCHAR(80)"))

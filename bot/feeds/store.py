@@ -55,11 +55,7 @@ class FeedStore:
     """The feeds table over the shared database's engine (one per database: `of(database)`)."""
 
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        try:
-            _metadata.create_all(engine)
-        except SQLAlchemyError as exc:
-            raise DatabaseError(f"cannot create the feeds tables: {exc}") from exc
+        self.engine = engine  # its tables are made by the shared database's migrations (bot/migrations)
 
     @staticmethod
     def of(database: SharedDatabase) -> "FeedStore":

@@ -135,3 +135,34 @@ def test_followed_feeds_are_claimed_by_one_worker_at_a_time(postgres_url: str) -
         thread.join()
     assert sorted(wins) == [False] * 7 + [True]
     assert second.find("a\x00b") is None
+
+
+def fresh_database(postgres_url: str) -> str:
+    name = "mig_" + fresh()
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return postgres_url.rsplit("/", 1)[0] + "/" + name
+
+
+def test_migrations_build_an_empty_database_and_update_todays_with_workers_racing(postgres_url: str) -> None:
+    import bot.database
+    from bot.migrations import current, head
+    from tests.bot.test_migrations import differences, schema_checks
+
+    schema_checks(fresh_database(postgres_url))
+    url = fresh_database(postgres_url)
+    engine = sa.create_engine(url)
+    bot.database._metadata.create_all(engine)  # today's schema, from before migrations
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO conversations (id, created_at, owner) VALUES ('c1', now(), 'api')"))
+    engine.dispose()
+    opened: list[SharedDatabase] = []
+    workers = [threading.Thread(target=lambda: opened.append(SharedDatabase(url))) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert len(opened) == 4 and current(opened[0].engine) == head() and differences(opened[0].engine) == []
+    assert opened[0].belongs_to("c1", "api")
