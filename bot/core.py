@@ -202,6 +202,7 @@ class Bot:
         story = [] if filters and filters.article_id else inputs.get("story") or []
         latest = asks_for_latest(inputs["standalone"])
         asked_at: datetime = inputs.get("asked_at") or datetime.now(UTC)
+        asked_at = asked_at if asked_at.tzinfo else asked_at.replace(tzinfo=UTC)  # a naive time is UTC
         key = _digest(inputs["standalone"], filters.model_dump_json() if filters else "", story,
                       self.retriever.signature(), asked_at.date().isoformat() if latest else "")
         cached = self._answers.get(key)
