@@ -29,10 +29,16 @@ class PageFetcher:
 
     def complete(self, articles: Sequence[Article]) -> tuple[list[Article], list[str]]:
         """The articles with each summary-only one's text from its page where that is longer;
-        (articles, problems: pages that could not be read, the summary kept)."""
+        (articles, problems: pages that could not be read, the summary kept). Pages are fetched for
+        at most half the poll's lease, so no other worker takes the feed over meanwhile."""
         out, problems = [], []
+        deadline = self.clock() + self.settings.lease_s / 2
         for article in articles:
             if not (self.settings.fetch_pages and summary_only(article, self.settings)):
+                out.append(article)
+                continue
+            if self.clock() > deadline:
+                problems.append(f"kept the summary: {str(article.url)[:200]}: the poll's time for pages is up")
                 out.append(article)
                 continue
             try:

@@ -343,3 +343,22 @@ def test_pages_of_one_host_are_fetched_one_at_a_time_with_a_pause(server: FeedSe
     done, problems = fetcher.complete([*short, long_enough])
     assert problems == [] and pauses == [5.0] and [p for p, _ in server.requests] == ["/p1", "/p2"]
     assert "Marta" in done[0].text and done[2] is long_enough
+
+
+def test_pages_stop_being_fetched_when_half_the_lease_is_spent(server: FeedServer) -> None:
+    from bot.feeds.pages import PageFetcher
+    from index.articles import Article
+
+    now = [100.0]
+    server.routes["/p1"] = Served(body=PAGE.format(base=server.base).encode(), kind="text/html")
+
+    def clock() -> float:
+        now[0] += 200.0  # every look at the clock, 200 s pass: the second page is past the 300 s budget
+        return now[0]
+
+    fetcher = PageFetcher(feeds_settings(fetch_pages=True, lease_s=600, page_delay_s=0), private_hosts=True,
+                          sleep=lambda _s: None, clock=clock)
+    short = [Article(title=f"t{n}", text="A short summary.", url=f"{server.base}/p{n}") for n in (1, 2)]
+    done, problems = fetcher.complete(short)
+    assert "Marta" in done[0].text and done[1] is short[1] and "time for pages is up" in problems[0]
+    assert [p for p, _ in server.requests] == ["/p1"]
