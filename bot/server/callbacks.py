@@ -13,6 +13,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import SplitResult, unquote, urlsplit
 
+from index.outbound import is_public
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
@@ -78,7 +80,7 @@ def check_url(url: str, allow: Sequence[str]) -> SplitResult:
 def address_allowed(address: IPAddress, allow: Sequence[str]) -> bool:
     if any(address in net for net in _networks(allow)):
         return True
-    return address.is_global and not address.is_multicast
+    return is_public(address)  # the one rule every outbound request follows (index/outbound.py)
 
 
 async def vet(url: str, allow: Sequence[str], resolver: Resolver = resolve) -> Target:

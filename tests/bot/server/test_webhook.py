@@ -232,6 +232,7 @@ def callback_through(app_bot: Bot, addresses: list[str], monkeypatch: pytest.Mon
 
 @pytest.mark.parametrize("addresses", [
     ["169.254.169.254"], ["10.0.0.5"], ["127.0.0.1"], ["::1"], ["fe80::1"], ["93.184.216.34", "192.168.1.1"],
+    ["::ffff:169.254.169.254"], ["224.0.0.1"],
 ])
 def test_a_listed_name_that_resolves_inside_is_refused_after_dns(
         app_bot: Bot, addresses: list[str], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
