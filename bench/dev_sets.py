@@ -46,11 +46,14 @@ def share(values: list[bool]) -> float:
     return round(sum(values) / len(values), 3) if values else 0.0
 
 
+UNDATED = False  # --undated: every question asked now, as a checkout without `asked_at` asks them
+
+
 def ask(bot: Bot, q: dict[str, Any]) -> Any:
     """Asked at the question's `question_date` where it has one ("this week" means that week), by
     a checkout whose Bot takes `asked_at`."""
     when = q.get("question_date")
-    if when and "asked_at" in inspect.signature(bot.ask).parameters:
+    if when and not UNDATED and "asked_at" in inspect.signature(bot.ask).parameters:
         day = datetime.fromisoformat(when).replace(tzinfo=UTC)
         return bot.ask(q["question"], asked_at=day + timedelta(days=1, microseconds=-1))
     return bot.ask(q["question"])
@@ -105,7 +108,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, help="also write the figures here (JSON)")
     parser.add_argument("--only", choices=SETS, action="append", help="score these sets only (repeatable)")
+    parser.add_argument("--undated", action="store_true",
+                        help="ask every question now, ignoring question_date (as an older checkout asks)")
     args = parser.parse_args()
+    global UNDATED
+    UNDATED = args.undated
     chosen = args.only or list(SETS)
     with tempfile.TemporaryDirectory(prefix="newsbot-dev-") as tmp:
         bot = Bot(data_dir=Path(tmp))

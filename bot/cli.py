@@ -5,7 +5,6 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -172,8 +171,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         found = bot.article(args.article_id)
         if found is None:
             return _show(args, 1, f"no article with id {args.article_id!r}")
-        info, passages = found
-        return _show(args, 0, ArticleDetail(**asdict(info), passages=passages))
+        return _show(args, 0, ArticleDetail.of(*found))
     if not bot.delete(args.article_id):
         return _show(args, 1, f"no article with id {args.article_id!r}")
     return _show(args, 0, f"deleted {args.article_id}")

@@ -1,5 +1,6 @@
 """Bodies of the HTTP API, shared by the server and the SDK (answers reuse bot.models)."""
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -77,6 +78,10 @@ class ArticleDetail(BaseModel):
     source: str | None = None
     chunks: int
     passages: list[str]
+
+    @classmethod
+    def of(cls, info: ArticleInfo, passages: list[str]) -> "ArticleDetail":
+        return cls(**asdict(info), passages=passages)
 
 
 class SourceList(BaseModel):

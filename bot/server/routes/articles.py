@@ -135,9 +135,7 @@ def get_article(article_id: str, bot: BotDep) -> ArticleDetail:
     found = bot.article(article_id)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no article with id {article_id!r}")
-    info, passages = found
-    return ArticleDetail(id=info.id, title=info.title, url=info.url, published=info.published, source=info.source,
-                         chunks=info.chunks, passages=passages)
+    return ArticleDetail.of(*found)
 
 
 @sources_router.get("", response_model=SourceList, dependencies=[ApiKey])
