@@ -23,6 +23,7 @@ from bot.errors import AnswerError, first_problem
 from bot.extractive import DECLINE
 from bot.followup import ResolveFollowUp, is_follow_up
 from bot.freshness import as_of, asks_for_latest, newest_articles, window_of
+from bot.mentions import new_words
 from bot.models import Answer, CitationsEvent, DeltaEvent, DoneEvent, Filters, StreamItem, Turn
 from bot.news_retriever import NewsRetriever, passage_of
 from bot.progress import chunk_progress
@@ -220,8 +221,11 @@ class Bot:
                 found = [passage_of(d) for d in
                          self._news_retriever.invoke(inputs["standalone"], config, k=k, filters=within)]
                 if found:
+                    # A follow-up whose every name and noun its story holds asks about that story: what
+                    # the story does not answer is declined, not answered from another story.
+                    moved = not story or bool(new_words(inputs["standalone"], [p.chunk.text for p in found]))
                     return {**inputs, "filters": filters, "warnings": warnings, "key": key, "cached": cached,
-                            "passages": found, "fallback": passages, "asked_at": asked_at}
+                            "passages": found, "fallback": passages if moved else None, "asked_at": asked_at}
         return {**inputs, "filters": filters, "warnings": warnings, "key": key, "cached": cached,
                 "passages": passages, "asked_at": asked_at}
 

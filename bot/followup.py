@@ -14,7 +14,7 @@ the articles the conversation has cited."""
 import re
 from collections.abc import Sequence
 
-from bot.mentions import Mention, clean, mentions, parse, surnames
+from bot.mentions import Mention, clean, kind_at, mentions, names, parse, surnames
 from bot.models import Turn
 
 _LEANING = re.compile(r"^\s*(and|also|but|so|then|ok|okay|well)\b[\s,]*", re.I)
@@ -56,7 +56,8 @@ class ResolveFollowUp:
         if about or not any(t.pos_ in ("VERB", "AUX") for t in parse(text)):
             if any(w.lower() in _WH for w in re.findall(r"\w+", text)):
                 return wh_fragment(text.rstrip("?. "), last) or _sentence(text)
-            return swap(last.standalone, text.rstrip("?. ")) or _sentence(text)
+            owned = _possessed(text.rstrip("?. "), answered)
+            return owned or swap(last.standalone, text.rstrip("?. ")) or _sentence(text)
         return resolve_pronoun(text, referents(answered)) or _sentence(text)
 
 
@@ -89,7 +90,7 @@ def pick(pronoun: str, found: Sequence[Mention]) -> Mention | None:
     what was asked ("the price" of "What price...") and before attributes ("the name of ...")."""
     if pronoun in _PERSONAL:
         return next((m for m in found if m.kind == "person"), None)
-    talked = [m for m in found if not m.asked and m.head not in _ATTRIBUTE]
+    talked = [m for m in found if not m.asked and m.head not in _ATTRIBUTE and not m.of]
     if pronoun in _PLURAL:  # number first: "they" after "How many bicycles..." is the bicycles
         plural = next((m for m in found if m.plural), None)
         if plural is not None:
@@ -141,6 +142,9 @@ def swap(last: str, fragment: str) -> str | None:
             # "for a single parent" after a question with no "for": the phrase is added, nothing swapped
             return _sentence(last.rstrip("?. ") + " " + fragment + "?")
         fragment = fragment[doc[1].idx:]  # "in Georgia": Georgia swaps, the question keeps its own "in"
+    slot = same_head(last, fragment) or name_slot(last, fragment)
+    if slot is not None:
+        return _sentence(last[: slot[0]] + _with_article(fragment, last[slot[0]:slot[1]]) + last[slot[1]:])
     own = mentions(fragment)
     label = own[0].label if len(own) == 1 and own[0].text.endswith(fragment.split()[-1]) else ""
     found = mentions(last)
@@ -158,6 +162,50 @@ def swap(last: str, fragment: str) -> str | None:
     start, end = target.modifiers or (target.start, target.end)
     replacement = fragment if target.modifiers or label else _with_article(fragment, last[target.start:target.end])
     return _sentence(last[:start] + replacement + last[end:])
+
+
+def _possessed(fragment: str, answered: Sequence[Turn]) -> str | None:
+    """ "What about its population?": what the pronoun points at, asked for its attribute ("What is
+    the new state's population?"); the last question's shape has no place for it."""
+    doc = parse(fragment)
+    if not doc or doc[0].lower_ not in ("its", "his", "her", "their"):
+        return None
+    resolved = resolve_pronoun(fragment, referents(answered))
+    if resolved is None:
+        return None
+    be = "are" if doc[-1].tag_ in ("NNS", "NNPS") else "is"
+    return _sentence(f"What {be} {resolved[0].lower() + resolved[1:] if resolved.startswith('The ') else resolved}")
+
+
+def same_head(last: str, fragment: str) -> tuple[int, int] | None:
+    """Where the last question has a phrase with the fragment's head noun ("the men's final" for
+    "the women's final"): that phrase, from its first word to its head."""
+    doc = parse(fragment)
+    head = next((t for t in reversed(doc) if t.is_alpha), None)  # the tagger calls "final" an adjective
+    if head is None or len(doc) < 2 or head.pos_ in ("PROPN", "VERB", "AUX", "PRON") or head.i == 0:
+        return None
+    for token in parse(last):
+        if token.dep_ not in ("compound", "amod") and token.lemma_.lower() == head.lemma_.lower() and \
+                token.i > token.left_edge.i:
+            doc_last = token.doc
+            first = token.left_edge.i
+            while first < token.i and (doc_last[first].lower_ in _WH | {"many", "much"}):
+                first += 1  # "How many grand slam titles": the question word stays
+            return doc_last[first].idx, token.idx + len(token.text)
+    return None
+
+
+def name_slot(last: str, fragment: str) -> tuple[int, int] | None:
+    """The name in the last question the fragment's name takes the place of. A name alone is read
+    unreliably ("Trump" alone is tagged an organisation), so each name of the last question is
+    replaced by the fragment and the result read again: the slot is the one where the fragment is a
+    name of the kind the replaced one was ("How old is Joe Biden?" + "And Trump?": a person)."""
+    if not fragment[:1].isupper():
+        return None
+    for start, end, kind in reversed(names(last)):
+        if kind_at(last[:start] + fragment + last[end:], start) == kind:
+            return start, end
+    return None
 
 
 # The verb's dependents kept when a new question word asks about its circumstances.
@@ -182,6 +230,9 @@ def wh_fragment(fragment: str, last: Turn) -> str | None:
     return fact_question(last, lead, _CORE_DEPS)
 
 
+_REPORTING = {"say", "tell", "add", "report", "state", "claim", "confirm", "announce", "warn", "write", "note"}
+
+
 def why(turn: Turn) -> str | None:
     """"Why?" after an answer: why its first sentence's main fact holds, as a question."""
     return fact_question(turn, "Why", _REST_DEPS)
@@ -198,6 +249,8 @@ def fact_question(turn: Turn, lead: str, keep: set[str]) -> str | None:
     if sent is None:
         return None
     root = sent.root
+    if root.lemma_ in _REPORTING:  # "..., the company said": the fact is what was said
+        root = next((c for c in root.children if c.dep_ == "ccomp"), root)
     subject = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
     if subject is None:
         return None

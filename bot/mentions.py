@@ -38,6 +38,7 @@ class Mention:
     modifiers: tuple[int, int] | None = None  # the words before a generic head ("diesel" in "diesel prices")
     asked: bool = False  # the phrase held the question word ("What price"): what is asked, not talked about
     head: str = ""  # the lemma of its head noun
+    of: bool = False  # its head has an "of" phrase ("the capital of the new state"): it names a part or attribute
 
 
 @lru_cache(maxsize=1)
@@ -93,8 +94,30 @@ def mentions(text: str, people: frozenset[str] = frozenset()) -> list[Mention]:
             chunk.root.lemma_.lower() in GENERIC_HEADS else None
         found.append((start, Mention(text_of, kind, chunk.root.tag_ in ("NNS", "NNPS"), label, chunk.root.dep_,
                                      doc[start].idx, chunk.end_char, modifiers, len(words) < len(chunk),
-                                     chunk.root.lemma_.lower())))
+                                     chunk.root.lemma_.lower(),
+                                     any(c.lower_ == "of" for c in chunk.root.children))))
     return [m for _, m in sorted(found, key=lambda f: f[0])]
+
+
+def names(text: str) -> list[tuple[int, int, str]]:
+    """The named entities of `text` as (start, end, kind), those inside a longer phrase too ("Turkey"
+    in "the Turkey earthquake"): the places a name in an ellipsis can take."""
+    return [(e.start_char, e.end_char, _kind(e.label_)) for e in parse(text).ents if e.label_ in _NAMED]
+
+
+def kind_at(text: str, start: int) -> str:
+    """The kind of the named entity that starts at character `start` of `text`, "" where none does."""
+    return next((_kind(e.label_) for e in parse(text).ents if e.start_char == start and e.label_ in _NAMED), "")
+
+
+def new_words(question: str, texts: list[str]) -> list[str]:
+    """The question's names and nouns that none of `texts` holds (by word or lemma): what a
+    follow-up asks about that the conversation's story never mentions ("What about Apple?" over a
+    story about Microsoft)."""
+    said = " ".join(texts).casefold()
+    return [t.text for t in parse(question)
+            if t.pos_ in ("PROPN", "NOUN") and t.lower_ not in _WH
+            and t.lower_ not in said and t.lemma_.casefold() not in said]
 
 
 def surnames(texts: list[str]) -> frozenset[str]:

@@ -54,6 +54,9 @@ ASSANGE = turn("Where is Julian Assange being held?",
     # why: the last answer's fact, asked as a question
     ([turn("What did the Bank of England do?", "The Bank of England raised interest rates to 3% [1].")],
      "Why?", "Why did the Bank of England raise interest rates to 3%?"),
+    # a reported fact is the fact, not the saying
+    ([turn("How many jobs will the factory create?", "The new factory will create 2,000 jobs, the company said [1].")],
+     "Why?", "Why will the new factory create 2,000 jobs?"),
     # it: what was talked about, not what was asked ("What price") or an attribute ("the name of")
     ([turn("What price did the painting sell for at auction?", "The painting sold for $12 million [1].")],
      "Who was selling it?", "Who was selling the painting?"),
@@ -64,6 +67,23 @@ ASSANGE = turn("Where is Julian Assange being held?",
      "And in Georgia?", "How many homes in Georgia lost power?"),
     ([turn("What is the name of the new bridge in Lisbon?", "It is called the Tagus Crossing [1].")],
      "What about Porto?", "What is the name of the new bridge in Porto?"),
+    # a name takes the place of the name of its kind, read in the question (a surname alone is
+    # tagged unreliably), a name inside a longer phrase too; a phrase takes the place of the one
+    # with its head noun
+    ([turn("How old is Joe Biden?", "Joe Biden is 80 years old [1].")], "And Trump?", "How old is Trump?"),
+    ([turn("What did Angela Merkel say about the deal?", "Merkel said the deal was fair [1].")],
+     "What about Macron?", "What did Macron say about the deal?"),
+    ([turn("How many people died in the Turkey earthquake?", "More than 40,000 people died [1].")],
+     "What about Syria?", "How many people died in the Syria earthquake?"),
+    ([turn("How much did Tesla shares fall?", "Tesla shares fell 12% on Tuesday [1].")],
+     "What about Ford?", "How much did Ford shares fall?"),
+    ([turn("Who won the men's final?", "Carlos Alcaraz won the men's final [1].")],
+     "What about the women's final?", "Who won the women's final?"),
+    ([turn("How many grand slam singles titles has Serena Williams won?", "She has won 23 [1].")],
+     "And Wimbledon titles?", "How many Wimbledon titles has Serena Williams won?"),
+    # "its X": X of what "its" points at, and "it" after "the X of Y" is Y
+    ([turn("What is the capital of the new state?", "", answerable=False)],
+     "What about its population?", "What is the new state's population?"),
     # a phrase the last question has no place for is added to it, nothing swapped
     ([turn("What discount did the museum announce?", "The museum cut tickets by 30% [1].")],
      "What about for students?", "What discount did the museum announce for students?"),
@@ -129,3 +149,22 @@ def test_a_follow_up_is_looked_for_in_the_story_the_conversation_cites(bot: Bot,
     assert "The Hague" in elsewhere.text
     # outside a conversation the same question reads the whole store
     assert {"June 15", "June 24"} <= set(re.findall(r"June \d+", bot.ask("When does the summit start?").text))
+
+
+def test_a_follow_up_about_its_own_story_is_not_answered_from_another(bot: Bot, tmp_path: Path) -> None:
+    g7 = article(1, title="Canada hosts the G7 summit in Kananaskis",
+                 text="Canada will host the G7 summit in Kananaskis, Alberta. The summit starts on June 15. "
+                      "Prime Minister Mark Carney will chair the meetings.")
+    profile = article(2, title="The banker who became prime minister",
+                      text="Mark Carney, 60, ran the Bank of Canada and then the Bank of England. He grew up "
+                           "in Edmonton and studied economics at Harvard and Oxford.")
+    bot.ingest([write_jsonl(tmp_path / "carney.jsonl", [g7, profile])])
+    first = bot.ask("Who will chair the G7 meetings?", conversation_id="c1")
+    assert first.answerable and "Carney" in first.text
+    assert bot.ask("How old is Mark Carney?").answerable  # the store answers it, asked alone
+    follow = bot.ask("How old is he?", conversation_id="c1")
+    assert follow.question == "How old is Mark Carney?"
+    assert not follow.answerable and "60" not in follow.text
+    # a follow-up that moves on to what its story never mentions (a bank) is looked for everywhere
+    moved = bot.ask("Which bank did he run first?", conversation_id="c1")
+    assert moved.answerable and "Bank of Canada" in moved.text
