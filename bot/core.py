@@ -1,42 +1,33 @@
 """`Bot`: the in-process entry point. Ingest articles, ask questions, stream answers."""
 
-import hashlib
-import re
 import threading
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
-from pydantic import ValidationError
+from langchain_core.runnables import Runnable
 
 from bot.answering import Answerer
 from bot.cache import LRU
-from bot.catalog import host_of, matching_names, names_source
-from bot.chain import AnswerStep, ChainOutput
+from bot.chain import ChainOutput
 from bot.components import Components
 from bot.condense import Condenser
 from bot.database import Conversation, SharedDatabase
-from bot.errors import AnswerError, first_problem
 from bot.extractive import DECLINE
-from bot.followup import ResolveFollowUp, is_follow_up
-from bot.freshness import as_of, asks_for_latest, newest_articles, window_of
-from bot.mentions import new_words
-from bot.models import Answer, CitationsEvent, DeltaEvent, DoneEvent, Filters, StreamItem, Turn
+from bot.followup import ResolveFollowUp
+from bot.inputs import as_filters, check_question
+from bot.models import Answer, Filters, StreamItem, Turn
 from bot.news_retriever import NewsRetriever, passage_of
+from bot.pipeline import QuestionPipeline
 from bot.progress import chunk_progress
 from bot.retrieval import Passage
-from bot.settings import MAX_MESSAGE_CHARS, Settings
+from bot.settings import Settings
 from index.articles import Article
 from index.disk import check_room
 from index.errors import IngestError
 from index.loaders import Source, expand_sources, load_sources
 from index.store import ArticleInfo, IngestReport
-
-_WORDS = re.compile(r"\S+\s*")
-_CITED = re.compile(r"\[(\d+)\]")
 
 
 class Bot:
@@ -69,13 +60,10 @@ class Bot:
         # Observers, e.g. the server's metrics; called after each answer and each ingest.
         self.answer_listeners: list[Callable[[Answer], None]] = []
         self.ingest_listeners: list[Callable[[IngestReport], None]] = []
-        self._news_retriever = NewsRetriever(bot=self, k=settings.passages)
-        # condense | retrieve | answer. invoke gives the Answer; stream gives DeltaEvents as the
-        # answer is produced, then a CitationsEvent and a DoneEvent (bot.chain).
-        self.chain: Runnable[dict[str, Any], ChainOutput] = (
-            RunnableLambda(self._condense, name="condense") | RunnableLambda(self._retrieve, name="retrieve")
-            | AnswerStep(self._events)
-        ).with_config(run_name="newsbot")
+        # condense | retrieve | answer (bot.pipeline). invoke gives the Answer; stream gives
+        # DeltaEvents as the answer is produced, then a CitationsEvent and a DoneEvent.
+        self.pipeline = QuestionPipeline(self.parts, self._answers, self.answer_listeners)
+        self.chain: Runnable[dict[str, Any], ChainOutput] = self.pipeline.chain
 
     @property
     def database(self) -> SharedDatabase:
@@ -157,151 +145,18 @@ class Bot:
 
     # ---- answering -----------------------------------------------------------------------
     def check_question(self, question: str, limit: int | None = None) -> str:
-        limit = limit or self.settings.max_question_chars
-        if not isinstance(question, str) or not question.strip():
-            raise AnswerError("the question is empty")
-        if len(question) > limit:
-            raise AnswerError(f"the question is longer than {limit} characters")
-        if not _valid_unicode(question):
-            raise AnswerError("the question is not valid Unicode (it holds a lone surrogate)")
-        return question.strip()
-
-    def _filters(self, filters: Filters | dict[str, Any] | None) -> Filters | None:
-        if isinstance(filters, dict):
-            try:
-                return Filters.model_validate(filters)
-            except ValidationError as exc:
-                raise AnswerError(f"invalid filters: {first_problem(exc)}") from exc
-        return filters
+        return check_question(question, limit or self.settings.max_question_chars)
 
     def search(self, query: str, filters: Filters | dict[str, Any] | None = None,
                k: int | None = None) -> list[Passage]:
         """The `k` best passages (default: `passages`, what the answerer reads) by hybrid search."""
-        resolved, _ = self._resolve_sources(self._filters(filters))
-        # The chain's query is a condensed follow-up, a few words longer than the question asked:
-        # the absolute bound applies here, the setting to what people send.
-        query = self.check_question(query, MAX_MESSAGE_CHARS)
-        return self.retriever.retrieve(query, k or self.settings.passages, resolved)
+        return [passage_of(d) for d in self.as_retriever(k).invoke(query, filters=filters)]
 
     def as_retriever(self, k: int | None = None, **filters: Any) -> NewsRetriever:
         """A LangChain retriever over this store: `bot.as_retriever(k=4, source=["Reuters"])`."""
-        return NewsRetriever(bot=self, k=k or self.settings.passages, filters=self._filters(filters or None))
-
-    def _condense(self, inputs: dict[str, Any]) -> dict[str, Any]:
-        question = self.check_question(inputs["question"])
-        conversation_id = inputs.get("conversation_id")
-        history = inputs.get("history")
-        if history is None and conversation_id:
-            history = self.database.history(conversation_id, self.settings.history_turns)
-        return {**inputs, "question": question, "standalone": self.condenser.condense(question, history or []),
-                "filters": self._filters(inputs.get("filters")), "story": story_of(question, history or [])}
-
-    def _retrieve(self, inputs: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
-        """The same question over the same stored chunks (and filters) is answered from the
-        cache; otherwise the retriever finds the passages to read."""
-        filters, warnings = self._resolve_sources(inputs["filters"])
-        story = [] if filters and filters.article_id else inputs.get("story") or []
-        latest = asks_for_latest(inputs["standalone"])
-        asked_at: datetime = inputs.get("asked_at") or datetime.now(UTC)
-        asked_at = asked_at if asked_at.tzinfo else asked_at.replace(tzinfo=UTC)  # a naive time is UTC
-        key = _digest(inputs["standalone"], filters.model_dump_json() if filters else "", story,
-                      self.retriever.signature(), asked_at.date().isoformat() if latest else "")
-        cached = self._answers.get(key)
-        passages: list[Passage] = []
-        if cached is None:
-            k = self.settings.passages
-            documents = self._news_retriever.invoke(inputs["standalone"], config, k=k, filters=filters)
-            passages = [passage_of(d) for d in documents]
-            # A follow-up is looked for in the conversation's story first, a question asking for
-            # the newest in the newest articles found for it; then in everything found.
-            window = window_of(inputs["standalone"], timedelta(days=self.settings.latest_window_days))
-            first = story or (newest_articles(passages, window, asked_at) if latest else [])
-            if first:
-                within = (filters or Filters()).model_copy(update={"article_id": first})
-                found = [passage_of(d) for d in
-                         self._news_retriever.invoke(inputs["standalone"], config, k=k, filters=within)]
-                if found:
-                    # A follow-up whose every name and noun its story holds asks about that story: what
-                    # the story does not answer is declined, not answered from another story.
-                    moved = not story or bool(new_words(inputs["standalone"], [p.chunk.text for p in found]))
-                    return {**inputs, "filters": filters, "warnings": warnings, "key": key, "cached": cached,
-                            "passages": found, "fallback": passages if moved else None, "asked_at": asked_at}
-        return {**inputs, "filters": filters, "warnings": warnings, "key": key, "cached": cached,
-                "passages": passages, "asked_at": asked_at}
-
-    def _events(self, inputs: dict[str, Any]) -> Iterator[StreamItem]:
-        """Answer text as it is produced (a cached answer streamed the same way), then the
-        citations, then the whole Answer, recorded."""
-        answer: Answer | None = inputs["cached"]
-        if answer is not None:
-            for piece in _WORDS.findall(answer.text):
-                yield DeltaEvent(text=piece)
-        else:
-            dated = inputs["asked_at"] if asks_for_latest(inputs["standalone"]) else None
-            for item in self._answering(inputs["standalone"], inputs["passages"], inputs.get("fallback"), dated):
-                if isinstance(item, Answer):
-                    answer = item
-                    if inputs["filters"] and not inputs["passages"]:
-                        answer = _warned(answer, ["no stored article matches the filters"])
-                    self._answers.put(inputs["key"], answer)
-                else:
-                    yield DeltaEvent(text=item)
-        if answer is None:
-            raise AnswerError("the answerer gave no answer")
-        answer = self._record(inputs, _warned(answer, inputs["warnings"]))
-        yield CitationsEvent(answerable=answer.answerable, citations=answer.citations)
-        yield DoneEvent(answer=answer)
-
-    def _answering(self, question: str, passages: list[Passage], fallback: list[Passage] | None,
-                   dated: datetime | None = None) -> Iterator[str | Answer]:
-        """The answer's stream; with a `fallback` (a follow-up read in its story first, a question
-        asking for the newest in the newest articles), the first answer is held back until it is
-        known to be one, else the fallback's is streamed. A `dated` answer starts with the date of
-        the article it quotes, so it is held back too."""
-        if fallback is None and dated is None:
-            yield from self.answerer.stream(question, passages)
-            return
-        held = list(self.answerer.stream(question, passages))
-        if fallback is not None and not (held and isinstance(held[-1], Answer) and held[-1].answerable):
-            if dated is None:
-                yield from self.answerer.stream(question, fallback)
-                return
-            held = list(self.answerer.stream(question, fallback))
-        answer = held[-1] if held else None
-        window = timedelta(days=self.settings.latest_window_days)
-        prefix = as_of(answer, dated, window) if isinstance(answer, Answer) and dated is not None else ""
-        if prefix and isinstance(answer, Answer):
-            held = [prefix, *held[:-1], answer.model_copy(update={"text": prefix + answer.text})]
-        yield from held
-
-    def _resolve_sources(self, filters: Filters | None) -> tuple[Filters | None, list[str]]:
-        """Sources are named as people name them: whatever the case, by their words ("reuters" finds
-        "Reuters: World News") or their articles' host ("reuters.com"); what a name matched, or that
-        it matched nothing, is said in a warning rather than silently."""
-        if filters is None or not filters.source:
-            return filters, []
-        spellings = [s for names in self.retriever.keyword_index().sources.values() for s in names]
-        matched = matching_names(filters.source, spellings)
-        for wanted in [w for w, found in matched.items() if not found and "." in w]:  # a host: "reuters.com"
-            matched[wanted] = sorted({a.source for a in self.articles()
-                                      if a.source and names_source(wanted, None, host_of(a.url))})
-        names = sorted({n for found in matched.values() for n in found})
-        warnings = [f"no stored article has the source {w!r}" for w, found in matched.items() if not found][:5]
-        warnings += [f"source {w!r} matched {', '.join(repr(n) for n in found[:5])}" for w, found in matched.items()
-                     if found and [n.casefold() for n in found] != [w.casefold()] * len(found)][:5]
-        # An empty list would mean "no source filter": keep the unmatched names, which match nothing.
-        return filters.model_copy(update={"source": names or filters.source}), warnings
-
-    def _record(self, inputs: dict[str, Any], answer: Answer) -> Answer:
-        conversation_id = inputs.get("conversation_id")
-        answer = answer.model_copy(update={"conversation_id": conversation_id, "question": inputs["standalone"]})
-        if conversation_id:
-            answer.id = uuid.uuid4().hex
-            self.database.add_turn(conversation_id, inputs["question"], inputs["standalone"], answer,
-                                        inputs.get("owner"))
-        for listener in self.answer_listeners:
-            listener(answer)
-        return answer
+        return NewsRetriever(searcher=self.retriever, k=k or self.settings.passages,
+                             filters=as_filters(filters or None),
+                             resolve=lambda f: self.pipeline.resolve_sources(f)[0])
 
     def ask(self, question: str, conversation_id: str | None = None,
             filters: Filters | dict[str, Any] | None = None, owner: str | None = None,
@@ -383,33 +238,3 @@ class Bot:
             turns.append(Turn(id="", question=question, standalone=standalone, answer=answer,
                               created_at=datetime.now(UTC)))
         return turns
-
-
-def _warned(answer: Answer, warnings: list[str]) -> Answer:
-    return answer.model_copy(update={"warnings": [*answer.warnings, *warnings]}) if warnings else answer
-
-
-def _valid_unicode(text: str) -> bool:
-    """False for text that cannot be encoded: a lone surrogate, which JSON's \\ud800 escapes allow."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def story_of(question: str, history: Sequence[Turn], turns: int = 2) -> list[str]:
-    """The articles the latest answered turns quoted (cited in the answer's text, not every
-    passage listed), where the question leans on the conversation."""
-    answered = [t for t in history if t.answer.answerable][-turns:]
-    if not answered or not is_follow_up(question):
-        return []
-    cited = []
-    for turn in reversed(answered):
-        quoted = {int(n) for n in _CITED.findall(turn.answer.text)}
-        cited += [c.article_id for c in turn.answer.citations if c.n in quoted]
-    return list(dict.fromkeys(cited))[:50]
-
-
-def _digest(*parts: object) -> str:
-    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()

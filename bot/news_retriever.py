@@ -6,7 +6,7 @@ also replaces whole articles by content hash, stops between batches, reads store
 (passages only BM25 found get their cosine too), pages through 100k-chunk collections and maps
 Chroma's failures to StoreError; `Chroma` would wrap the same collection and add none of that."""
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -14,16 +14,18 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field, SkipValidation
 
+from bot.inputs import as_filters, check_question
 from bot.models import Filters
 from bot.retrieval import Passage
+from bot.settings import MAX_MESSAGE_CHARS
 from index.records import StoredChunk
 
 
 class Searcher(Protocol):
-    """What the retriever searches with: `Bot.search`."""
+    """What the retriever searches with: `bot.retrieval.HybridRetriever`."""
 
-    def search(self, query: str, filters: Filters | dict[str, Any] | None = None,
-               k: int | None = None) -> Sequence[Passage]: ...
+    def retrieve(self, question: str, k: int, filters: Filters | None = None) -> list[Passage]: ...
+
 
 # Document.metadata keys that carry the fused search's scores, beside the chunk's own metadata.
 SCORES = ("score", "dense_score", "keyword_score")
@@ -54,12 +56,18 @@ class NewsRetriever(BaseRetriever):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    bot: SkipValidation[Searcher] = Field(description="the Bot whose store is searched")
+    searcher: SkipValidation[Searcher] = Field(description="the hybrid search: a Bot's `retriever`")
     k: int = Field(6, ge=1, le=100, description="documents returned")
     filters: Filters | None = Field(None, description="restricts every search, unless a call passes its own")
+    resolve: SkipValidation[Callable[[Filters | None], Filters | None]] | None = Field(
+        None, description="turns source names as people write them into the names stored (a Bot's)")
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
                                 k: int | None = None,
                                 filters: Filters | dict[str, Any] | None = None) -> list[Document]:
-        passages = self.bot.search(query, self.filters if filters is None else filters, k or self.k)
-        return [document_of(p) for p in passages]
+        # A condensed follow-up runs a few words longer than the question asked: the absolute bound.
+        query = check_question(query, MAX_MESSAGE_CHARS)
+        chosen = as_filters(self.filters if filters is None else filters)
+        if self.resolve is not None:
+            chosen = self.resolve(chosen)
+        return [document_of(p) for p in self.searcher.retrieve(query, k or self.k, chosen)]

@@ -34,7 +34,7 @@ class TestNewsRetrieverStandard(RetrieversIntegrationTests):
 
     @property
     def retriever_constructor_params(self) -> dict[str, Any]:
-        return {"bot": self.bot}
+        return {"searcher": self.bot.retriever}
 
     @property
     def retriever_query_example(self) -> str:

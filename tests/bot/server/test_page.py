@@ -38,6 +38,8 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
 
 
 def ask(page: Page, question: str) -> None:
+    # The page holds a question back while an answer still streams, as a person would wait.
+    expect(page.locator("#send")).to_be_enabled(timeout=20_000)
     page.get_by_placeholder("Ask about the news").fill(question)
     page.keyboard.press("Enter")
 
