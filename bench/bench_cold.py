@@ -29,7 +29,7 @@ QUESTION = "What is the spending target?"
 PHASES = """
 import time, json
 t0 = time.perf_counter()
-import bot.cli
+import bot.cli.main
 t1 = time.perf_counter()
 from bot.core import Bot
 t2 = time.perf_counter()

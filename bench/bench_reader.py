@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 from bot import Bot
-from bot.candidates import candidates
+from bot.answer.candidates import candidates
+from bot.answer.reader import MODEL_DIR
 from bot.evaluation import machine, percentile, read_jsonl
-from bot.reader import MODEL_DIR
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "dev_news_qa"
 

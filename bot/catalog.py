@@ -86,7 +86,7 @@ def page(items: Sequence[ArticleInfo], number: int, size: int) -> list[ArticleIn
 def subject_of(title: str) -> str | None:
     """What a headline is about, as a question names it: its first name ("Tomas Lind", "NATO"), else
     its first noun phrase ("the harbour ferry")."""
-    from bot.mentions import parse
+    from bot.answer.mentions import parse
 
     doc = parse(title[:300])
     named = [e for e in doc.ents if e.label_ in {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT"}]

@@ -7,12 +7,12 @@ from functools import cached_property
 
 from langchain_core.embeddings import Embeddings
 
-from bot.answering import Answerer, ExtractiveAnswerer
-from bot.condense import Condenser
-from bot.database import STORE_VERSION, SharedDatabase
-from bot.extractive import Extractor
-from bot.followup import ResolveFollowUp
-from bot.retrieval import HybridRetriever
+from bot.answer.answering import Answerer, ExtractiveAnswerer
+from bot.answer.condense import Condenser
+from bot.answer.extractive import Extractor
+from bot.answer.followup import ResolveFollowUp
+from bot.answer.retrieval import HybridRetriever
+from bot.db.database import STORE_VERSION, SharedDatabase
 from bot.settings import Settings
 from index.embeddings import get_embeddings
 from index.errors import DatabaseError
@@ -56,11 +56,11 @@ class Components:
     def _answerer(self) -> Answerer:
         match self.settings.answerer:
             case "llm":
-                from bot.llm import LLMAnswerer
+                from bot.answer.llm import LLMAnswerer
 
                 return LLMAnswerer.from_settings(self.settings)
             case _:
-                from bot.reader import default_reader
+                from bot.answer.reader import default_reader
 
                 reader = default_reader(self.settings.embedder)
                 return ExtractiveAnswerer(Extractor(reader, read=self.settings.reader_candidates),
@@ -69,7 +69,7 @@ class Components:
     def _condenser(self) -> Condenser:
         if self.settings.llm.provider is None:
             return ResolveFollowUp()
-        from bot.condense import LLMCondenser
-        from bot.llm import chat_model
+        from bot.answer.condense import LLMCondenser
+        from bot.answer.llm import chat_model
 
         return LLMCondenser(chat_model(self.settings.llm), self.settings.prompts_dir)

@@ -8,20 +8,20 @@ from typing import Any, Literal
 
 from langchain_core.runnables import Runnable
 
-from bot.answering import Answerer
-from bot.cache import LRU
-from bot.chain import ChainOutput
+from bot.answer.answering import Answerer
+from bot.answer.cache import LRU
+from bot.answer.chain import ChainOutput
+from bot.answer.condense import Condenser
+from bot.answer.extractive import DECLINE
+from bot.answer.followup import ResolveFollowUp
+from bot.answer.inputs import as_filters, check_question
+from bot.answer.news_retriever import NewsRetriever, passage_of
+from bot.answer.pipeline import QuestionPipeline
+from bot.answer.retrieval import Passage
 from bot.components import Components
-from bot.condense import Condenser
-from bot.database import Conversation, SharedDatabase
-from bot.extractive import DECLINE
-from bot.followup import ResolveFollowUp
-from bot.inputs import as_filters, check_question
+from bot.db.database import Conversation, SharedDatabase
 from bot.models import Answer, Filters, StreamItem, Turn
-from bot.news_retriever import NewsRetriever, passage_of
-from bot.pipeline import QuestionPipeline
 from bot.progress import chunk_progress
-from bot.retrieval import Passage
 from bot.settings import Settings
 from index.articles import Article
 from index.disk import check_room
@@ -60,7 +60,7 @@ class Bot:
         # Observers, e.g. the server's metrics; called after each answer and each ingest.
         self.answer_listeners: list[Callable[[Answer], None]] = []
         self.ingest_listeners: list[Callable[[IngestReport], None]] = []
-        # condense | retrieve | answer (bot.pipeline). invoke gives the Answer; stream gives
+        # condense | retrieve | answer (bot.answer.pipeline). invoke gives the Answer; stream gives
         # DeltaEvents as the answer is produced, then a CitationsEvent and a DoneEvent.
         self.pipeline = QuestionPipeline(self.parts, self._answers, self.answer_listeners)
         self.chain: Runnable[dict[str, Any], ChainOutput] = self.pipeline.chain

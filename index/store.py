@@ -130,7 +130,7 @@ class ChunkStore:
         self._lock = threading.RLock()
         self._generation = 0
         # Called with each article written or deleted, under the store's lock (so in write order):
-        # the Bot logs it for every worker's keyword index (`bot.database.SharedDatabase.record_changes`).
+        # the Bot logs it for every worker's keyword index (`bot.db.database.SharedDatabase.record_changes`).
         self.on_change: Callable[[str], None] | None = None
         try:
             self._collection = client.get_or_create_collection(

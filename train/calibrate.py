@@ -27,12 +27,12 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.answering import cite_in
-from bot.candidates import Candidate, candidates, name_gap, passage_terms, question_names
+from bot.answer.answering import cite_in
+from bot.answer.candidates import Candidate, candidates, name_gap, passage_terms, question_names
+from bot.answer.extractive import POOL, READ, Extractor, answerability, features, scored, select
+from bot.answer.reader import MAX_TOKENS, Calibration, Reader, Reading, similarity_to
+from bot.answer.retrieval import Passage, fuse
 from bot.evaluation import contains
-from bot.extractive import POOL, READ, Extractor, answerability, features, scored, select
-from bot.reader import MAX_TOKENS, Calibration, Reader, Reading, similarity_to
-from bot.retrieval import Passage, fuse
 from bot.settings import Settings
 from index.keyword import KeywordIndex
 from index.store import StoredChunk
@@ -145,8 +145,8 @@ def store_vectors(chunks: list[StoredChunk], cache: Path | None, embedder_name: 
 
 
 class SimulatedRetriever:
-    """`bot.retrieval.HybridRetriever` over chunks held in memory: the vector ranking (exact
-    cosine here, Chroma's HNSW at run time) and BM25, fused by `bot.retrieval.fuse` at the
+    """`bot.answer.retrieval.HybridRetriever` over chunks held in memory: the vector ranking (exact
+    cosine here, Chroma's HNSW at run time) and BM25, fused by `bot.answer.retrieval.fuse` at the
     runtime's default depths, every passage carrying its similarity. `allowed` (by article id)
     restricts both rankings to the same articles, as a filter does at run time."""
 
@@ -211,7 +211,7 @@ def retrieve_all(questions: list[NewsQuestion], chunks: list[StoredChunk], week_
 
 def refresh(cases: list[Case]) -> list[Case]:
     """Cases saved by an older version: their candidates' question-and-passage features recomputed
-    by today's `bot.candidates` (same sentences, same order)."""
+    by today's `bot.answer.candidates` (same sentences, same order)."""
     for case in cases:
         names = question_names(case.question)
         for c in case.cands:
@@ -252,7 +252,7 @@ SELECT_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0)
 
 
 def selected(cases: list[Case], weight: float, read: int) -> list[Case]:
-    """Each case as the runtime reads it: the `read` candidates `bot.extractive.select` chooses
+    """Each case as the runtime reads it: the `read` candidates `bot.answer.extractive.select` chooses
     from those kept (the first stage's best CASE_CANDIDATES, every one read and embedded)."""
     out = []
     for case in cases:

@@ -3,7 +3,7 @@
 train_news_qa is split by week: every fifth week (by date order) is held out for model selection
 and threshold calibration, so no article or story is shared between the two sides. Retrieval is
 simulated with the project's own chunker and BM25 over a week's articles, and candidates come
-from `bot.candidates`, exactly as at ask time.
+from `bot.answer.candidates`, exactly as at ask time.
 """
 
 import gzip
@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.candidates import Candidate, candidates
+from bot.answer.candidates import Candidate, candidates
+from bot.answer.retrieval import Passage
 from bot.evaluation import contains
-from bot.retrieval import Passage
 from index.articles import Article
 from index.chunking import chunk_article
 from index.keyword import KeywordIndex

@@ -17,10 +17,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.candidates import candidates
+from bot.answer.candidates import candidates
+from bot.answer.reader import Calibration, Reader
+from bot.answer.retrieval import Passage
 from bot.evaluation import contains, normalise
-from bot.reader import Calibration, Reader
-from bot.retrieval import Passage
 from index.store import StoredChunk
 from index.text import split_sentences
 from train.data import ExtraQuestion, extra_items

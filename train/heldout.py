@@ -3,7 +3,7 @@
     .venv/bin/python -m train.heldout --model bot/answer_model --model build/train/reader
 
 Each question is read as the runtime reads a passage: the first stage's top 8 sentences of its
-paragraph (`bot.candidates`), scored by the reader one pair per run. Per source:
+paragraph (`bot.answer.candidates`), scored by the reader one pair per run. Per source:
 - `read`: a sentence holding a gold span (by offset) is among the 8 read;
 - `first`: the reader's best sentence holds a gold span (of answerable questions);
 - `em` / `f1`: the reader's span in its best sentence against the gold answers (SQuAD's
@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.candidates import candidates
-from bot.reader import MODEL_DIR, Calibration, Reader
+from bot.answer.candidates import candidates
+from bot.answer.reader import MODEL_DIR, Calibration, Reader
 from train.data import (
     ExtraQuestion,
     WeekPools,

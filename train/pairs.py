@@ -23,9 +23,9 @@ import json
 import random
 from pathlib import Path
 
-from bot.candidates import Candidate, candidates
+from bot.answer.candidates import Candidate, candidates
+from bot.answer.retrieval import Passage
 from bot.evaluation import contains
-from bot.retrieval import Passage
 from train.data import (
     NewsQuestion,
     WeekPools,

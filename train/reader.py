@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import torch
 
-# Tokens per pair trained on: the shipped model's recipe. bot.reader reads up to 96 (measured better
+# Tokens per pair trained on: the shipped model's recipe. bot.answer.reader reads up to 96 (measured better
 # with this model); training at 96 once gave a worse reader (MODEL.md).
 TRAIN_TOKENS = 64
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from bot.database import SharedDatabase, _storable
+from bot.db.database import SharedDatabase, _storable
 from bot.schemas import Feed
 from index.errors import DatabaseError
 
@@ -55,7 +55,7 @@ class FeedStore:
     """The feeds table over the shared database's engine (one per database: `of(database)`)."""
 
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine  # its tables are made by the shared database's migrations (bot/migrations)
+        self.engine = engine  # its tables are made by the shared database's migrations (bot/db/migrations)
 
     @staticmethod
     def of(database: SharedDatabase) -> "FeedStore":

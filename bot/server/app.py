@@ -26,7 +26,7 @@ from starlette.routing import Route
 
 from bot.core import Bot
 from bot.errors import first_problem
-from bot.mcp_server import build_mcp
+from bot.mcp.server import build_mcp
 from bot.schemas import EXTRA_COMPONENTS
 from bot.server.admission import Admission
 from bot.server.callbacks import resolve

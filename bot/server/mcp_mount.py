@@ -13,7 +13,7 @@ from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.types import Receive, Scope, Send
 
-from bot.mcp_server import OWNER_KEY
+from bot.mcp.server import OWNER_KEY
 from bot.server.errors import send_error
 from bot.server.security import KeyCheck, admit
 

@@ -1,5 +1,5 @@
 from bot import Bot, DeltaEvent, DoneEvent
-from bot.cache import LRU
+from bot.answer.cache import LRU
 from tests.conftest import article
 
 

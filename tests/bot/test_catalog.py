@@ -8,7 +8,7 @@ import pytest
 
 from bot import Bot, Client
 from bot.catalog import names_source
-from bot.cli import main
+from bot.cli.main import main
 from bot.server import create_app
 from tests.bot.server.conftest import serve_app
 

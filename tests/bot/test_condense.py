@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from bot import Bot
-from bot.database import Turn
-from bot.followup import ResolveFollowUp, is_follow_up
+from bot.answer.followup import ResolveFollowUp, is_follow_up
+from bot.db.database import Turn
 from bot.models import Answer
 from tests.conftest import article, write_jsonl
 

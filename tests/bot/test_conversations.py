@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.database import SharedDatabase
+from bot.db.database import SharedDatabase
 from bot.models import Answer
 from index.errors import DatabaseError
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from bot import Bot, Client
-from bot.cli import main
-from bot.database import SharedDatabase
+from bot.cli.main import main
+from bot.db.database import SharedDatabase
 from bot.feeds import FeedPoller, FeedStore, parse_interval
 from bot.server import create_app
 from bot.settings import FeedSettings

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot import Bot
-from bot.freshness import asks_for_latest, window_of
+from bot.answer.freshness import asks_for_latest, window_of
 from bot.models import Filters
 
 OLD = {"title": "Anna Berg sworn in as mayor of Lakeport", "published": "2024-03-04", "source": "Lakeport Daily",

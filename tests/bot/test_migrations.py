@@ -9,16 +9,16 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-import bot.database
+import bot.db.database
 import bot.feeds.store
-from bot.database import SharedDatabase
-from bot.migrations import current, head, migrate
+from bot.db.database import SharedDatabase
+from bot.db.migrations import current, head, migrate
 
 
 def declared() -> sa.MetaData:
     """Every table the code reads and writes, as it declares them."""
     together = sa.MetaData()
-    for metadata in (bot.database._metadata, bot.feeds.store._metadata):
+    for metadata in (bot.db.database._metadata, bot.feeds.store._metadata):
         for table in metadata.tables.values():
             table.to_metadata(together)
     return together
@@ -45,7 +45,7 @@ def test_an_empty_database_is_built_to_the_declared_schema(tmp_path: Path) -> No
 def test_todays_database_is_recognised_and_brought_up_to_date(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'today.db'}"
     engine = sa.create_engine(url)
-    bot.database._metadata.create_all(engine)  # as newsbot made it before migrations: no feeds, no version
+    bot.db.database._metadata.create_all(engine)  # as newsbot made it before migrations: no feeds, no version
     with engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO conversations (id, created_at, owner) VALUES ('c1', :at, 'api')"),
                      {"at": datetime.now(UTC)})

@@ -11,7 +11,7 @@ from langchain_core.runnables import RunnableLambda
 from langchain_tests.integration_tests import RetrieversIntegrationTests
 
 from bot import AnswerError, Bot, CitationsEvent, DeltaEvent, DoneEvent
-from bot.news_retriever import NewsRetriever, passage_of
+from bot.answer.news_retriever import NewsRetriever, passage_of
 from tests.conftest import REPO, SEED
 
 

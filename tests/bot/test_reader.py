@@ -7,9 +7,9 @@ import socket
 import numpy as np
 import pytest
 
-from bot.candidates import candidates, question_weights, term_weight
-from bot.reader import MODEL_DIR, Calibration, Reader
-from bot.retrieval import Passage
+from bot.answer.candidates import candidates, question_weights, term_weight
+from bot.answer.reader import MODEL_DIR, Calibration, Reader
+from bot.answer.retrieval import Passage
 from index.store import StoredChunk
 
 
@@ -84,7 +84,7 @@ def test_the_decline_is_a_question_level_decision() -> None:
     sentences read, even when its best sentence alone would pass the threshold."""
     from dataclasses import replace
 
-    from bot.extractive import Extractor, Scored, answerability, confidence
+    from bot.answer.extractive import Extractor, Scored, answerability, confidence
 
     reader = Reader()  # its own, not the shared default_reader: the test sets its calibration
     answerer = Extractor(reader)
@@ -103,7 +103,7 @@ def test_the_decline_is_a_question_level_decision() -> None:
 
 
 def test_names_the_question_asks_about_are_looked_for_in_the_passage() -> None:
-    from bot.candidates import name_gap, question_names
+    from bot.answer.candidates import name_gap, question_names
 
     names = question_names("Spirit Airlines shareholders approved a merger with which company on Monday?")
     assert set(names) == {"spirit", "airline"}  # the opening name counts, the weekday does not
@@ -133,7 +133,7 @@ def test_the_sentence_encoders_similarity_is_carried_only_where_a_calibration_us
     does not use it, so the answerer never loads the encoder."""
     from dataclasses import replace
 
-    from bot.extractive import select
+    from bot.answer.extractive import select
 
     reader = Reader()
     question = "Where will the NATO summit be held?"
@@ -146,7 +146,7 @@ def test_the_sentence_encoders_similarity_is_carried_only_where_a_calibration_us
     assert [r.similarity for r in readings] == pytest.approx(similarity.tolist())
     assert [r.similarity for r in reader.read(question, sentences)] == [0.0, 0.0]
     # a long sentence is also compared by its runs of words, and its best run counts
-    from bot.reader import sentence_encoder, windows
+    from bot.answer.reader import sentence_encoder, windows
 
     long = ("Secretary General Mark Rutte has proposed a phased target of 3.5 percent of GDP on direct military "
             "spending plus 1.5 percent on broader outlays by 2032.")
@@ -161,7 +161,7 @@ def test_the_sentence_encoders_similarity_is_carried_only_where_a_calibration_us
 
 
 def test_a_calibration_weighing_a_feature_nobody_computes_is_refused() -> None:
-    from bot.reader import QUESTION_FEATURES, SENTENCE_FEATURES
+    from bot.answer.reader import QUESTION_FEATURES, SENTENCE_FEATURES
 
     with pytest.raises(ValueError, match=r"sentence features .* compute: cover"):
         Calibration({"logit": 1.0, "cover": 2.0}, 0.0, 0.5, 0.9)

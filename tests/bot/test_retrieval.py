@@ -4,7 +4,8 @@ not name rebuilds it; either way it scores as one built afresh from the store.""
 
 import pytest
 
-from bot import Bot, retrieval
+from bot import Bot
+from bot.answer import retrieval
 from index.keyword import KeywordIndex
 from tests.conftest import article, count_store_reads, ranked
 

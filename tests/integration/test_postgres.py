@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from bot import Bot
 from bot.components import STORE_VERSION
-from bot.database import SharedDatabase
+from bot.db.database import SharedDatabase
 from bot.models import Answer
 from index.errors import DatabaseError, NewsbotError
 from tests.conftest import SEED, article
@@ -147,14 +147,14 @@ def fresh_database(postgres_url: str) -> str:
 
 
 def test_migrations_build_an_empty_database_and_update_todays_with_workers_racing(postgres_url: str) -> None:
-    import bot.database
-    from bot.migrations import current, head
+    import bot.db.database
+    from bot.db.migrations import current, head
     from tests.bot.test_migrations import differences, schema_checks
 
     schema_checks(fresh_database(postgres_url))
     url = fresh_database(postgres_url)
     engine = sa.create_engine(url)
-    bot.database._metadata.create_all(engine)  # today's schema, from before migrations
+    bot.db.database._metadata.create_all(engine)  # today's schema, from before migrations
     with engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO conversations (id, created_at, owner) VALUES ('c1', now(), 'api')"))
     engine.dispose()

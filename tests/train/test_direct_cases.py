@@ -1,7 +1,7 @@
 """The calibration's in-context negatives: a paragraph that keeps its story and loses the fact asked,
 and each question read over a store where only its own paragraph changed."""
 
-from bot.retrieval import Passage
+from bot.answer.retrieval import Passage
 from index.store import StoredChunk
 from train.data import ExtraQuestion
 from train.direct_cases import FOLDS, fold_of, store_of, without_answer

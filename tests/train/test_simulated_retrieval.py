@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.answer.retrieval import HybridRetriever
 from bot.core import Bot
-from bot.retrieval import HybridRetriever
 from bot.settings import Settings
 from tests.conftest import DEV, SEED
 from train.calibrate import SimulatedRetriever

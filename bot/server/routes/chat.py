@@ -7,7 +7,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from bot.database import new_conversation_id
+from bot.db.database import new_conversation_id
 from bot.models import ErrorEvent
 from bot.schemas import ChatRequest, ChatResponse, ErrorBody
 from bot.server.deps import BotDep

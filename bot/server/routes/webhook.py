@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError
 
 from bot.core import Bot
-from bot.database import new_conversation_id
+from bot.db.database import new_conversation_id
 from bot.errors import first_problem
 from bot.models import Filters
 from bot.schemas import ChatResponse, ErrorBody, json_body

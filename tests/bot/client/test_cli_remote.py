@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot import Bot
-from bot.cli import main
+from bot.cli.main import main
 from tests.bot.server.conftest import serve_app
 from tests.conftest import REPO, SEED
 

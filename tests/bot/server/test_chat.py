@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from bot import Bot
 from bot.components import STORE_VERSION
-from bot.database import SharedDatabase
+from bot.db.database import SharedDatabase
 from bot.server import create_app
 from tests.conftest import SEED, article
 

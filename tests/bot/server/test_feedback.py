@@ -6,7 +6,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from bot import Bot
-from bot.database import SharedDatabase
+from bot.db.database import SharedDatabase
 
 
 def test_feedback_on_an_answer_is_stored_and_counted(client: TestClient, app_bot: Bot) -> None:

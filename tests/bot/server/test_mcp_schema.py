@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
 from bot import Bot
-from bot.mcp_server import build_mcp
+from bot.mcp.server import build_mcp
 from bot.server import create_app
 from tests.bot.server.conftest import serve_app
 from tests.conftest import SEED

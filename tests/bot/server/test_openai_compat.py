@@ -10,7 +10,7 @@ import pytest
 from pydantic import SecretStr
 
 from bot import Bot
-from bot.extractive import DECLINE
+from bot.answer.extractive import DECLINE
 from bot.server import create_app
 from tests.bot.server.conftest import serve_app
 

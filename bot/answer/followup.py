@@ -14,7 +14,7 @@ the articles the conversation has cited."""
 import re
 from collections.abc import Sequence
 
-from bot.mentions import Mention, clean, kind_at, mentions, names, parse, surnames
+from bot.answer.mentions import Mention, clean, kind_at, mentions, names, parse, surnames
 from bot.models import Turn
 
 _LEANING = re.compile(r"^\s*(and|also|but|so|then|ok|okay|well)\b[\s,]*", re.I)
@@ -41,7 +41,7 @@ def is_follow_up(question: str) -> bool:
 
 
 class ResolveFollowUp:
-    """The offline condenser (`bot.condense.Condenser`)."""
+    """The offline condenser (`bot.answer.condense.Condenser`)."""
 
     def condense(self, question: str, history: Sequence[Turn]) -> str:
         if not history or not question.strip() or not is_follow_up(question):

@@ -1,7 +1,7 @@
 """Turn a follow-up ("and when does it start?") into a question that stands alone.
 
 With an LLM configured, the model rewrites it through `prompts/condense.txt`. Without one,
-`bot.followup.ResolveFollowUp` does it offline: pronouns replaced by what they point at, an
+`bot.answer.followup.ResolveFollowUp` does it offline: pronouns replaced by what they point at, an
 ellipsis completed from the last question, "why?" asked of the last answer."""
 
 from collections.abc import Sequence

@@ -5,8 +5,8 @@ import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from bot.answer.retrieval import Passage
 from bot.models import Answer
-from bot.retrieval import Passage
 from index.dates import parse_date
 
 _LATEST = re.compile(

@@ -13,7 +13,7 @@ from mcp_types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from bot.core import Bot
-from bot.database import new_conversation_id
+from bot.db.database import new_conversation_id
 from bot.models import Citation, Filters
 from bot.schemas import ArticlePage, FeedList
 from index.errors import NewsbotError

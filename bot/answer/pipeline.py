@@ -22,18 +22,18 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
-from bot.cache import LRU
+from bot.answer.cache import LRU
+from bot.answer.chain import AnswerStep, ChainOutput
+from bot.answer.followup import is_follow_up
+from bot.answer.freshness import as_of, asks_for_latest, newest_articles, window_of
+from bot.answer.inputs import as_filters, check_question
+from bot.answer.mentions import new_words
+from bot.answer.news_retriever import NewsRetriever, passage_of
+from bot.answer.retrieval import Passage
 from bot.catalog import host_of, matching_names, names_source
-from bot.chain import AnswerStep, ChainOutput
 from bot.components import Components
 from bot.errors import AnswerError
-from bot.followup import is_follow_up
-from bot.freshness import as_of, asks_for_latest, newest_articles, window_of
-from bot.inputs import as_filters, check_question
-from bot.mentions import new_words
 from bot.models import Answer, CitationsEvent, DeltaEvent, DoneEvent, Filters, StreamItem, Turn
-from bot.news_retriever import NewsRetriever, passage_of
-from bot.retrieval import Passage
 
 _WORDS = re.compile(r"\S+\s*")
 _CITED = re.compile(r"\[(\d+)\]")

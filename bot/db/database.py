@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from bot.migrations import migrate
+from bot.db.migrations import migrate
 from bot.models import Answer, Conversation, Turn
 from index.errors import DatabaseError, NewsbotError
 

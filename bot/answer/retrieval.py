@@ -9,7 +9,7 @@ from typing import Any, Protocol
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from bot.cache import LRU
+from bot.answer.cache import LRU
 from bot.models import Filters
 from index.batching import QueryBatcher
 from index.errors import DatabaseError
@@ -25,7 +25,7 @@ UNLOGGED_S = 5.0
 
 
 class ChangeLog(Protocol):
-    """What every writer to the store logs (`bot.database.SharedDatabase`): which articles each
+    """What every writer to the store logs (`bot.db.database.SharedDatabase`): which articles each
     write touched, in order, so every worker's keyword index can catch up with them alone."""
 
     def last_change(self) -> int: ...

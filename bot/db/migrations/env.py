@@ -1,4 +1,4 @@
-"""Alembic's environment: the caller hands over a connection in a transaction (bot.migrations.migrate)."""
+"""Alembic's environment: the caller hands over a connection in a transaction (bot.db.migrations.migrate)."""
 
 from alembic import context
 

@@ -10,11 +10,11 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
-from bot.answering import citation
+from bot.answer.answering import citation
+from bot.answer.extractive import DECLINE
+from bot.answer.retrieval import Passage
 from bot.errors import AnswerError
-from bot.extractive import DECLINE
 from bot.models import Answer, Citation
-from bot.retrieval import Passage
 from bot.settings import LLMSettings, Settings
 from index.errors import ConfigError
 from index.text import sentences_of, tokenize

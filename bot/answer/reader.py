@@ -16,7 +16,7 @@ from tokenizers import Encoding
 
 from bot.errors import AnswerError
 
-MODEL_DIR = Path(__file__).resolve().parent / "answer_model"
+MODEL_DIR = Path(__file__).resolve().parents[1] / "answer_model"
 # Question and sentence together. Trained at 64; read at 96, which truncates 1% of held-out pairs
 # instead of 22% (long quiz questions lost their ending): reader's first pick right 0.661 vs 0.632
 # on the hold-out, at ~20% more tokens (MODEL.md).
@@ -31,8 +31,8 @@ class Reading:
     similarity: float = 0.0  # cosine of the question and the sentence as all-MiniLM-L6-v2 embeds them
 
 
-# The features a calibration may weigh: what bot.extractive.features gives per sentence and
-# bot.extractive.answerability per question. A calibration naming another is refused on load, so a
+# The features a calibration may weigh: what bot.answer.extractive.features gives per sentence and
+# bot.answer.extractive.answerability per question. A calibration naming another is refused on load, so a
 # renamed feature fails loudly instead of silently counting as 0.
 SENTENCE_FEATURES = frozenset({"logit", "span_score", "coverage", "own_coverage", "typed", "dense", "similarity"})
 QUESTION_FEATURES = frozenset({"best", "second", "max_logit", "max_dense", "top3_dense", "max_similarity",
@@ -52,11 +52,11 @@ class Calibration:
     shorten_over: int | None = None  # sentences longer than this (words) are cut to the answer's clauses
     second_ratio: float = 0.0  # ... or when it reaches this share of the first's (and is not declined)
     # Whether the question is answered at all, from the whole set of sentences read (see
-    # bot.extractive.answerability); without these weights the best sentence's probability decides.
+    # bot.answer.extractive.answerability); without these weights the best sentence's probability decides.
     answerable_weights: dict[str, float] = field(default_factory=dict)
     answerable_bias: float = 0.0
     # Which candidates the cross-encoder reads: the first stage's score plus this weight times the
-    # sentence encoder's similarity, over the first stage's best `POOL` (bot.extractive.select).
+    # sentence encoder's similarity, over the first stage's best `POOL` (bot.answer.extractive.select).
     select_similarity: float = 0.0
 
     def __post_init__(self) -> None:

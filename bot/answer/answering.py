@@ -3,9 +3,9 @@
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
-from bot.extractive import DECLINE, Extract, Extractor
+from bot.answer.extractive import DECLINE, Extract, Extractor
+from bot.answer.retrieval import Passage
 from bot.models import Answer, Citation
-from bot.retrieval import Passage
 
 QUOTE_GAP = " … "  # between sentences quoted from one passage that are not adjacent in it
 

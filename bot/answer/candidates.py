@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from bot.retrieval import Passage
+from bot.answer.retrieval import Passage
 from index.text import sentences_of, tokenize
 
 _NUMBER_Q = re.compile(

@@ -14,15 +14,15 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field, SkipValidation
 
-from bot.inputs import as_filters, check_question
+from bot.answer.inputs import as_filters, check_question
+from bot.answer.retrieval import Passage
 from bot.models import Filters
-from bot.retrieval import Passage
 from bot.settings import MAX_MESSAGE_CHARS
 from index.records import StoredChunk
 
 
 class Searcher(Protocol):
-    """What the retriever searches with: `bot.retrieval.HybridRetriever`."""
+    """What the retriever searches with: `bot.answer.retrieval.HybridRetriever`."""
 
     def retrieve(self, question: str, k: int, filters: Filters | None = None) -> list[Passage]: ...
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from bot import catalog, cli_feeds
+from bot import catalog
 from bot.catalog import SourceInfo
+from bot.cli import feeds as cli_feeds
 from bot.models import Answer
 from bot.schemas import ArticleDetail, ChatResponse
 from bot.settings import Settings
@@ -139,12 +140,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             raise NewsbotError(f"`newsbot mcp` serves the local store; for the server at {args.url}, point the MCP "
                                f"client at {args.url.rstrip('/')}/mcp (streamable HTTP) instead")
         from bot.core import Bot
-        from bot.mcp_server import run_stdio
+        from bot.mcp.server import run_stdio
 
         run_stdio(Bot(settings=settings))
         return 0
     if args.url:
-        from bot.cli_remote import run
+        from bot.cli.remote import run
 
         code, result = run(args, args.url, settings.fetch_private_hosts)
         return _show(args, code, result)

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.candidates import Candidate, answer_type, candidates, has_type, question_weights
-from bot.reader import Calibration, Reader, Reading, default_reader
-from bot.retrieval import Passage
+from bot.answer.candidates import Candidate, answer_type, candidates, has_type, question_weights
+from bot.answer.reader import Calibration, Reader, Reading, default_reader
+from bot.answer.retrieval import Passage
 from index.text import sentences_of, tokenize
 
 __all__ = ["DECLINE", "Extract", "Extractor", "Pick", "Scored", "answerability", "confidence", "features",
@@ -115,7 +115,7 @@ def confidence(ranked: Sequence[Scored], cal: Calibration) -> float:
 
 class Extractor:
     """Reads the best candidate sentences with the answer model and picks what to quote (an
-    Extract), or declines; bot.answering.ExtractiveAnswerer makes the Answer of it."""
+    Extract), or declines; bot.answer.answering.ExtractiveAnswerer makes the Answer of it."""
 
     def __init__(self, reader: Reader | None = None, read: int = READ, max_words: int = 45) -> None:
         self.reader = reader or default_reader()

@@ -1,0 +1,1 @@
+"""The shared database (SQLite or PostgreSQL) and its schema's migrations."""
