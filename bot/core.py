@@ -23,11 +23,11 @@ from bot.db.database import Conversation, SharedDatabase
 from bot.models import Answer, Filters, StreamItem, Turn
 from bot.progress import chunk_progress
 from bot.settings import Settings
-from index.articles import Article
-from index.disk import check_room
 from index.errors import IngestError
-from index.loaders import Source, expand_sources, load_sources
-from index.store import ArticleInfo, IngestReport
+from index.ingest.articles import Article
+from index.ingest.loaders import Source, expand_sources, load_sources
+from index.store.chunks import ArticleInfo, IngestReport
+from index.store.disk import check_room
 
 
 class Bot:

@@ -15,8 +15,8 @@ from typing import Any
 from bot.core import Bot
 from bot.models import Answer
 from bot.settings import Settings
-from index.dates import parse_date
 from index.errors import IngestError
+from index.ingest.dates import parse_date
 
 _ARTICLES = {"a", "an", "the"}
 _PUNCT = str.maketrans({c: " " for c in string.punctuation + "“”‘’—–…"})

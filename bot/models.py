@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from index.dates import parse_date
+from index.ingest.dates import parse_date
 
 
 class Citation(BaseModel):

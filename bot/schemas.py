@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from bot.catalog import SourceInfo
 from bot.models import Answer, Citation, Filters
 from bot.settings import MAX_MESSAGE_CHARS
-from index.articles import unread_fields
-from index.records import ArticleInfo
+from index.ingest.articles import unread_fields
+from index.store.records import ArticleInfo
 
 
 class ChatRequest(BaseModel):

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from index.chunking import CHUNK_OVERLAP, CHUNK_SIZE
+from index.ingest.chunking import CHUNK_OVERLAP, CHUNK_SIZE
 
 
 def _default_prompts() -> Path:

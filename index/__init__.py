@@ -5,23 +5,23 @@ from typing import TYPE_CHECKING
 from index.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from index.articles import Article
-    from index.chunking import Chunk, chunk_article
-    from index.embeddings import get_embeddings
     from index.errors import ConfigError, EmbedderError, IngestError, NewsbotError, StoreError
-    from index.loaders import load_sources
-    from index.store import ArticleInfo, ChunkStore, IngestReport, StoredChunk, make_client
+    from index.ingest.articles import Article
+    from index.ingest.chunking import Chunk, chunk_article
+    from index.ingest.loaders import load_sources
+    from index.store.chunks import ArticleInfo, ChunkStore, IngestReport, StoredChunk, make_client
+    from index.store.embeddings import get_embeddings
     from index.text import split_sentences
 
 # Imported on first use (PEP 562): `index.errors` alone must not load Chroma.
 _HOME = {
-    "Article": "index.articles",
-    **dict.fromkeys(["Chunk", "chunk_article"], "index.chunking"),
+    "Article": "index.ingest.articles",
+    **dict.fromkeys(["Chunk", "chunk_article"], "index.ingest.chunking"),
     "split_sentences": "index.text",
-    "get_embeddings": "index.embeddings",
+    "get_embeddings": "index.store.embeddings",
     **dict.fromkeys(["ConfigError", "EmbedderError", "IngestError", "NewsbotError", "StoreError"], "index.errors"),
-    "load_sources": "index.loaders",
-    **dict.fromkeys(["ArticleInfo", "ChunkStore", "IngestReport", "StoredChunk", "make_client"], "index.store"),
+    "load_sources": "index.ingest.loaders",
+    **dict.fromkeys(["ArticleInfo", "ChunkStore", "IngestReport", "StoredChunk", "make_client"], "index.store.chunks"),
 }
 __all__ = [
     "Article", "ArticleInfo", "Chunk", "ChunkStore", "ConfigError", "EmbedderError", "IngestError",

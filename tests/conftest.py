@@ -11,8 +11,8 @@ import pytest
 
 from bot import Bot
 from bot.server.workers import chroma_server
-from index.keyword import KeywordIndex
-from index.store import ChunkStore
+from index.store.chunks import ChunkStore
+from index.store.keyword import KeywordIndex
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("NEWSBOT_SHARED_DATA", REPO.parent / "shared" / "data"))

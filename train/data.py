@@ -19,10 +19,10 @@ from typing import Any
 from bot.answer.candidates import Candidate, candidates
 from bot.answer.retrieval import Passage
 from bot.evaluation import contains
-from index.articles import Article
-from index.chunking import chunk_article
-from index.keyword import KeywordIndex
-from index.store import StoredChunk
+from index.ingest.articles import Article
+from index.ingest.chunking import chunk_article
+from index.store.chunks import StoredChunk
+from index.store.keyword import KeywordIndex
 
 DATA = Path(os.environ.get("NEWSBOT_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 HOLDOUT_EVERY = 5

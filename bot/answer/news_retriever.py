@@ -18,7 +18,7 @@ from bot.answer.inputs import as_filters, check_question
 from bot.answer.retrieval import Passage
 from bot.models import Filters
 from bot.settings import MAX_MESSAGE_CHARS
-from index.records import StoredChunk
+from index.store.records import StoredChunk
 
 
 class Searcher(Protocol):

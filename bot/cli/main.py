@@ -16,7 +16,7 @@ from bot.models import Answer
 from bot.schemas import ArticleDetail, ChatResponse
 from bot.settings import Settings
 from index.errors import IngestError, NewsbotError
-from index.records import IngestReport
+from index.store.records import IngestReport
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -9,10 +9,10 @@ from bot import catalog
 from bot.client import Client
 from bot.client.errors import NotFoundError
 from bot.models import Answer
-from index.articles import Article
 from index.errors import IngestError
-from index.loaders import expand_sources, load_sources
-from index.records import ArticleInfo, IngestReport
+from index.ingest.articles import Article
+from index.ingest.loaders import expand_sources, load_sources
+from index.store.records import ArticleInfo, IngestReport
 
 BATCH = 16  # articles per request: progress shows, and one request's work stays small
 

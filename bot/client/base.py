@@ -16,8 +16,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.client.errors import APIConnectionError, APIError, APIStatusError, APITimeoutError, status_error
 from bot.models import Answer, CitationsEvent, DeltaEvent, DoneEvent, ErrorEvent, Filters, StreamEvent, StreamItem
 from bot.schemas import ChatResponse
-from index.articles import Article
-from index.loaders import SUFFIXES
+from index.ingest.articles import Article
+from index.ingest.loaders import SUFFIXES
 
 ArticleSource = dict[str, Any] | Article | str | Path
 RETRY_STATUSES: Final = frozenset({408, 409, 429})

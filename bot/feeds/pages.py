@@ -7,11 +7,11 @@ from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
 from bot.settings import FeedSettings
-from index.articles import Article
-from index.charsets import decode
 from index.errors import IngestError
-from index.fetch import fetch
-from index.loaders import parse_html
+from index.ingest.articles import Article
+from index.ingest.charsets import decode
+from index.ingest.fetch import fetch
+from index.ingest.loaders import parse_html
 
 
 def summary_only(article: Article, settings: FeedSettings) -> bool:

@@ -16,10 +16,10 @@ from bot.feeds.pages import PageFetcher
 from bot.feeds.store import FeedStore
 from bot.schemas import Feed
 from bot.settings import FeedSettings
-from index.charsets import decode
 from index.errors import IngestError, NewsbotError
-from index.feeds import read_feed
-from index.fetch import fetch
+from index.ingest.charsets import decode
+from index.ingest.feeds import read_feed
+from index.ingest.fetch import fetch
 
 log = logging.getLogger("newsbot.feeds")
 _INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$", re.IGNORECASE)

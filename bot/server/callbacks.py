@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import SplitResult, unquote, urlsplit
 
-from index.outbound import is_public
+from index.ingest.outbound import is_public
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
@@ -80,7 +80,7 @@ def check_url(url: str, allow: Sequence[str]) -> SplitResult:
 def address_allowed(address: IPAddress, allow: Sequence[str]) -> bool:
     if any(address in net for net in _networks(allow)):
         return True
-    return is_public(address)  # the one rule every outbound request follows (index/outbound.py)
+    return is_public(address)  # the one rule every outbound request follows (index/ingest/outbound.py)
 
 
 async def vet(url: str, allow: Sequence[str], resolver: Resolver = resolve) -> Target:

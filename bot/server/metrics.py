@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess
 
 from bot.models import Answer
-from index.records import IngestReport
+from index.store.records import IngestReport
 
 if TYPE_CHECKING:
     from bot.core import Bot
@@ -27,7 +27,7 @@ class Metrics:
         self.ingested = Counter("newsbot_articles_ingested", "articles ingested, by outcome", ["outcome"],
                                 registry=self.registry)
         self.question_batches = Histogram("newsbot_question_batch_size",
-                                          "questions embedded together, per batch (index.batching)",
+                                          "questions embedded together, per batch (index.store.batching)",
                                           buckets=(1, 2, 4, 8, 16, 32), registry=self.registry)
         self.feedback = Counter("newsbot_feedback", "feedback on answers", ["channel", "value"],
                                 registry=self.registry)

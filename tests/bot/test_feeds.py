@@ -18,7 +18,7 @@ from bot.feeds import FeedPoller, FeedStore, parse_interval
 from bot.server import create_app
 from bot.settings import FeedSettings
 from index.errors import NewsbotError
-from index.loaders import load_bytes
+from index.ingest.loaders import load_bytes
 from tests.bot.server.conftest import serve_app
 
 
@@ -330,7 +330,7 @@ def test_the_cli_follows_polls_lists_and_unfollows(tmp_path: Path, server: FeedS
 
 def test_pages_of_one_host_are_fetched_one_at_a_time_with_a_pause(server: FeedServer) -> None:
     from bot.feeds.pages import PageFetcher
-    from index.articles import Article
+    from index.ingest.articles import Article
 
     for n in (1, 2):
         server.routes[f"/p{n}"] = Served(body=PAGE.format(base=server.base).replace("second boat", f"boat {n}")
@@ -347,7 +347,7 @@ def test_pages_of_one_host_are_fetched_one_at_a_time_with_a_pause(server: FeedSe
 
 def test_pages_stop_being_fetched_when_half_the_lease_is_spent(server: FeedServer) -> None:
     from bot.feeds.pages import PageFetcher
-    from index.articles import Article
+    from index.ingest.articles import Article
 
     now = [100.0]
     server.routes["/p1"] = Served(body=PAGE.format(base=server.base).encode(), kind="text/html")

@@ -10,7 +10,7 @@ import pytest
 from bot.answer.candidates import candidates, question_weights, term_weight
 from bot.answer.reader import MODEL_DIR, Calibration, Reader
 from bot.answer.retrieval import Passage
-from index.store import StoredChunk
+from index.store.chunks import StoredChunk
 
 
 def passage(text: str, title: str = "", article_id: str = "a1") -> Passage:

@@ -6,7 +6,7 @@ import pytest
 
 from bot import Bot
 from bot.answer import retrieval
-from index.keyword import KeywordIndex
+from index.store.keyword import KeywordIndex
 from tests.conftest import article, count_store_reads, ranked
 
 

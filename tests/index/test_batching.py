@@ -8,8 +8,8 @@ import time
 import numpy as np
 import pytest
 
-from index.batching import QueryBatcher
-from index.embeddings import get_embeddings
+from index.store.batching import QueryBatcher
+from index.store.embeddings import get_embeddings
 
 
 class SlowEncoder:

@@ -3,7 +3,7 @@ an OverflowError or a datetime that fails later."""
 
 import pytest
 
-from index.dates import parse_date
+from index.ingest.dates import parse_date
 
 
 @pytest.mark.parametrize("value", ["Mon, 01 Jan 99999999999 00:00:00 +0000", "2025-06-03T00:00:00+25:00",

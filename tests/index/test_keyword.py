@@ -4,8 +4,8 @@ import random
 
 import pytest
 
-from index.keyword import KeywordIndex
-from index.records import StoredChunk
+from index.store.keyword import KeywordIndex
+from index.store.records import StoredChunk
 
 WORDS = ["harbour", "ferry", "mayor", "museum", "tickets", "council", "river", "bridge", "summit", "spending",
          "target", "election", "storm", "flood", "vaccine", "court", "ruling", "strike", "union", "market", "rocket"]

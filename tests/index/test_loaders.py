@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from index import IngestError, load_sources
-from index.loaders import load_url
+from index.ingest.loaders import load_url
 from tests.conftest import SEED, article, write_jsonl
 
 HTML = """<!doctype html><html><head><title>Tide mill restored | Coast News</title>
@@ -147,7 +147,7 @@ def test_a_redirect_to_a_private_address_is_refused_before_it_is_followed(
         web: tuple[str, dict[str, tuple[int, str, bytes]]], monkeypatch: pytest.MonkeyPatch) -> None:
     """The first hop is let through (a loopback server stands in for a public site); the redirect's
     target is checked as the first would be."""
-    import index.fetch
+    import index.ingest.fetch
 
     base, routes = web
     routes["/moved"] = (302, "text/plain", b"http://169.254.169.254/latest/meta-data/")
@@ -158,7 +158,7 @@ def test_a_redirect_to_a_private_address_is_refused_before_it_is_followed(
         if host == "169.254.169.254":
             raise IngestError("refused; --allow-private-hosts", url)
 
-    monkeypatch.setattr(index.fetch, "refuse_private", refuse_only_metadata)
+    monkeypatch.setattr(index.ingest.fetch, "refuse_private", refuse_only_metadata)
     with pytest.raises(IngestError, match="allow-private-hosts"):
         load_url(base + "/moved")
     assert seen == [base + "/moved", "http://169.254.169.254/latest/meta-data/"]
@@ -271,7 +271,7 @@ def test_page_furniture_of_other_sites_is_dropped(tmp_path: Path) -> None:
 
 def test_share_rows_site_menus_and_reprint_notices_are_dropped() -> None:
     """The furniture real pages put in stored text (as 2014-era news pages and Dow Jones pages do)."""
-    from index.clean import strip_furniture
+    from index.ingest.clean import strip_furniture
 
     text = ("Ferry returns to Lakeport\nGet the latest news on the go\nThe ferry returned on Monday.\n"
             "Tweet this / Link this / Digg this / Reprints\n"
@@ -290,6 +290,6 @@ def test_share_rows_site_menus_and_reprint_notices_are_dropped() -> None:
     ("Brexit", "DW", "Brexit"),
 ])
 def test_site_suffixes_leave_titles(title: str, site: str | None, expected: str) -> None:
-    from index.clean import clean_title
+    from index.ingest.clean import clean_title
 
     assert clean_title(title, site) == expected

@@ -92,7 +92,7 @@ def test_a_second_process_gets_a_clear_error_not_a_shared_embedded_store(tmp_pat
     import subprocess
     import sys
 
-    from index.store import lock_dir, unlock_dir
+    from index.store.chunks import lock_dir, unlock_dir
 
     script = ("import sys\nfrom bot import Bot\ntry:\n    Bot(data_dir=sys.argv[1])\nexcept Exception as exc:\n"
               "    print(exc)\n    sys.exit(3)\nprint('opened')\n")
@@ -110,7 +110,7 @@ def test_a_second_process_gets_a_clear_error_not_a_shared_embedded_store(tmp_pat
 
 
 def test_reads_of_the_whole_store_come_in_pages(tmp_path: Path) -> None:
-    from index import store as store_module
+    from index.store import chunks as store_module
 
     store = ChunkStore(make_client(tmp_path / "chroma"), get_embeddings("wordllama"))
     store.ingest([Article.model_validate(article(n)) for n in range(1, 8)])

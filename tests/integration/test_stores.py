@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from bot import Bot
 from bot.server import create_app
 from bot.server.workers import chroma_server, free_port
-from index.keyword import KeywordIndex
+from index.store.keyword import KeywordIndex
 from tests.conftest import REPO, SEED, article, count_store_reads, ranked
 
 

@@ -2,7 +2,7 @@
 and each question read over a store where only its own paragraph changed."""
 
 from bot.answer.retrieval import Passage
-from index.store import StoredChunk
+from index.store.chunks import StoredChunk
 from train.data import ExtraQuestion
 from train.direct_cases import FOLDS, fold_of, store_of, without_answer
 

@@ -16,9 +16,9 @@ from bot.errors import first_problem
 from bot.schemas import ARTICLES_BODY, ArticleDetail, ArticleIn, ArticlePage, ErrorBody, IngestResult, SourceList
 from bot.server.deps import BotDep
 from bot.server.security import ApiKey, CanAdmin, CanIngest
-from index.articles import Article
-from index.loaders import json_problem, load_bytes
-from index.records import IngestReport
+from index.ingest.articles import Article
+from index.ingest.loaders import json_problem, load_bytes
+from index.store.records import IngestReport
 
 # Scopes per route: listing is an `ask` key's, adding an `ingest` key's, deleting an `admin` key's.
 router = APIRouter(prefix="/v1/articles", tags=["articles"])

@@ -142,7 +142,7 @@ def test_a_long_text_is_refused_by_the_cli_too(tmp_path: Path) -> None:
 
 def test_writes_are_refused_with_507_while_the_disk_is_nearly_full_and_reads_go_on(app_bot: Bot) -> None:
     """The watermark set above the volume's free space stands for a nearly full disk."""
-    from index.disk import free_mb
+    from index.store.disk import free_mb
 
     settings = app_bot.settings.model_copy(update={"min_free_disk_mb": free_mb(app_bot.settings.data_dir) * 4})
     full = Bot(settings=settings)

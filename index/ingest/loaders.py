@@ -6,12 +6,12 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from index.articles import Article, article_from_dict
-from index.charsets import decode
-from index.clean import clean_title, html_metadata, html_to_text, is_furniture, looks_like_domain, normalise_text
 from index.errors import IngestError
-from index.feeds import FEED_TYPES, is_json_feed, read_feed
-from index.fetch import fetch
+from index.ingest.articles import Article, article_from_dict
+from index.ingest.charsets import decode
+from index.ingest.clean import clean_title, html_metadata, html_to_text, is_furniture, looks_like_domain, normalise_text
+from index.ingest.feeds import FEED_TYPES, is_json_feed, read_feed
+from index.ingest.fetch import fetch
 
 Source = str | Path | dict[str, Any] | Article
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
@@ -38,7 +38,7 @@ def expand_sources(sources: Iterable[Source]) -> Iterator[Source]:
 def load_sources(sources: Iterable[Source], url_timeout: float = 10.0, private_hosts: bool = False
                  ) -> Iterator[Article]:
     """Articles from each source in order; directories are walked for known file types. URLs are
-    fetched from public addresses only unless `private_hosts` (index/outbound.py)."""
+    fetched from public addresses only unless `private_hosts` (index/ingest/outbound.py)."""
     for source in expand_sources(sources):
         if isinstance(source, Article):
             yield source

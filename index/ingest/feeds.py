@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from index.articles import Article, article_from_dict
-from index.clean import html_to_text
 from index.errors import IngestError
+from index.ingest.articles import Article, article_from_dict
+from index.ingest.clean import html_to_text
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/"
 FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/xml", "text/xml",

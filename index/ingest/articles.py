@@ -6,9 +6,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError, field_validator, model_validator
 
-from index.clean import html_to_text, normalise_text, strip_furniture
-from index.dates import parse_date
 from index.errors import IngestError
+from index.ingest.clean import html_to_text, normalise_text, strip_furniture
+from index.ingest.dates import parse_date
 
 
 class Article(BaseModel):

@@ -1,5 +1,5 @@
 """One bounded HTTP GET for every outbound fetch (URL ingest, followed feeds): http(s) only, every
-hop's address checked before it connects (index/outbound.py), a few redirects, a byte cap counted as
+hop's address checked before it connects (index/ingest/outbound.py), a few redirects, a byte cap counted as
 the body arrives, and conditional GET (ETag / Last-Modified) for pollers."""
 
 from dataclasses import dataclass
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import httpx
 
 from index.errors import IngestError
-from index.outbound import refuse_private
+from index.ingest.outbound import refuse_private
 
 USER_AGENT = "newsbot/0.1 (+article ingest)"
 MAX_REDIRECTS = 5
