@@ -14,7 +14,6 @@ from bot.answer.followup import ResolveFollowUp
 from bot.answer.retrieval import HybridRetriever
 from bot.db.database import STORE_VERSION, SharedDatabase
 from bot.settings import Settings
-from index.errors import DatabaseError
 from index.store.chunks import ChunkStore, make_client
 from index.store.embeddings import get_embeddings
 
@@ -29,12 +28,12 @@ class Components:
         client = make_client(settings.data_dir / "chroma", settings.chroma_url, token)
         self.store = ChunkStore(client, self.embeddings, settings.collection, settings.chunk_size,
                                 settings.chunk_overlap)
-        self.store.on_change = self._log_change
         self.retriever = HybridRetriever(self.store, self.embeddings, settings.dense_k, settings.keyword_k,
                                          settings.rrf_k, vector_cache=settings.query_cache,
                                          version=lambda: self.database.value(STORE_VERSION),
                                          cache_bytes=int(settings.cache_mb * 1e6),
                                          change_log=lambda: self.database)
+        self.store.on_change = self.retriever.keywords.log_change
         self.answerer = self._answerer()
         self.condenser = self._condenser()
 
@@ -43,15 +42,6 @@ class Components:
         """Opened on first use: a Bot that only ingests and answers needs none."""
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         return SharedDatabase(self.settings.database_url_resolved())
-
-    def _log_change(self, article_id: str) -> None:
-        """Each article written or deleted: the shared version is bumped and the article logged,
-        so every worker's keyword index catches up with it alone. A failure must not fail the
-        write (it happened): workers then notice it by the store's size, and rebuild."""
-        try:
-            self.database.record_changes({article_id})
-        except DatabaseError as exc:
-            log.warning("the store change could not be logged: %s", exc)
 
     def _answerer(self) -> Answerer:
         match self.settings.answerer:

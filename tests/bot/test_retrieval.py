@@ -5,7 +5,7 @@ not name rebuilds it; either way it scores as one built afresh from the store.""
 import pytest
 
 from bot import Bot
-from bot.answer import retrieval
+from bot.answer import keyword_sync
 from index.store.keyword import KeywordIndex
 from tests.conftest import article, count_store_reads, ranked
 
@@ -39,7 +39,7 @@ def test_a_write_the_log_does_not_name_rebuilds_the_index(bot: Bot, rebuilds: li
     bot.store.on_change = None  # a writer that logs nothing (its database was down)
     bot.ingest([article(2)])
     assert len(bot.retriever.keyword_index()) < bot.store.count() and len(rebuilds) == 1  # maybe under way
-    monkeypatch.setattr(retrieval, "UNLOGGED_S", 0.0)  # as if it had stayed unlogged a while
+    monkeypatch.setattr(keyword_sync, "UNLOGGED_S", 0.0)  # as if it had stayed unlogged a while
     index = bot.retriever.keyword_index()
     assert len(index) == bot.store.count() and len(rebuilds) == 2
     assert index.search("Port Elm 2", 1)[0][0].metadata["title"] == article(2)["title"]

@@ -56,7 +56,7 @@ def test_workers_sharing_a_server_see_each_others_writes(chroma_url: str, shared
     shared = {"chroma_url": chroma_url, "collection": f"t_{uuid.uuid4().hex[:12]}", "database_url": shared_database}
     one = Bot(data_dir=tmp_path / "one", **shared)
     two = Bot(data_dir=tmp_path / "two", **shared)
-    two.retriever.recheck_s = 0.0  # a real worker rechecks every second; no need to wait here
+    two.retriever.keywords.recheck_s = 0.0  # a real worker rechecks every second; no need to wait here
     one.ingest([article(1)])
     question = "What did the mayor Ada Brandt say about the ferry line in Port Elm 1?"
     assert two.ask(question).citations[0].quote in str(article(1)["text"])
@@ -101,7 +101,7 @@ def test_an_article_deleted_by_one_worker_is_never_cited_by_another_after_the_de
     shared = {"chroma_url": chroma_url, "collection": f"t_{uuid.uuid4().hex[:12]}", "database_url": shared_database}
     one = Bot(data_dir=tmp_path / "one", **shared)
     two = Bot(data_dir=tmp_path / "two", **shared)
-    two.retriever.recheck_s = 3600.0  # the periodic size check never comes to the rescue here
+    two.retriever.keywords.recheck_s = 3600.0  # the periodic size check never comes to the rescue here
     one.ingest([article(1), article(2)])
     question = "What did the mayor Ada Brandt say about the ferry line in Port Elm 1?"
     first = two.ask(question)
