@@ -2,7 +2,7 @@
 
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -181,37 +181,9 @@ class Bot:
             assert not isinstance(item, Answer)
             yield item
 
-    # ---- conversations, feedback and the shared state the surfaces need ---------------------
+    # ---- conversations (the surfaces use `database` for feedback, rate limits and deliveries) ----
     def conversation(self, conversation_id: str) -> Conversation | None:
         return self.database.get(conversation_id)
-
-    def owns(self, conversation_id: str, owner: str) -> bool:
-        """Whether `owner` may read or continue the conversation (true for one not made yet)."""
-        return self.database.belongs_to(conversation_id, owner)
-
-    def conversation_exists(self, conversation_id: str) -> bool:
-        return self.database.exists(conversation_id)
-
-    def first_delivery(self, key: str, keep_s: float = 3600.0) -> bool:
-        """True the first time `key` (a Slack event id, a webhook signature) is seen in `keep_s`."""
-        return self.database.first_time(key, keep_s)
-
-    def add_feedback(self, answer_id: str, value: int, channel: str, user: str | None = None,
-                     comment: str | None = None) -> None:
-        self.database.add_feedback(answer_id, value, channel, user, comment)
-
-    def has_answer(self, answer_id: str) -> bool:
-        return self.database.has_answer(answer_id)
-
-    def prune_conversations(self, older_than: timedelta) -> int:
-        return self.database.prune(older_than)
-
-    def take_token(self, key: str, rate: float, burst: float, now: float) -> float:
-        """A shared rate-limit bucket: 0 when the request may go ahead, else seconds to wait."""
-        return self.database.take_token(key, rate, burst, now)
-
-    def chunk_count(self) -> int:
-        return self.store.count()
 
     def check_ready(self) -> int:
         """Store, embedder and database answer; the chunks stored. Raises NewsbotError otherwise."""

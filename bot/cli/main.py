@@ -159,7 +159,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         filters = {k: v for k, v in {"source": args.source, "published_after": args.after,
                                      "published_before": args.before}.items() if v}
         answer = bot.ask(args.question, filters=filters or None)
-        if not answer.answerable and bot.chunk_count() == 0:
+        if not answer.answerable and bot.store.count() == 0:
             raise NewsbotError(f"the store in {settings.data_dir} holds no articles: add some with "
                                "`newsbot ingest FILE_OR_URL...` (or pass the right --data-dir)")
         return _show(args, 0, answer)

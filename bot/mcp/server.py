@@ -80,7 +80,7 @@ def build_mcp(get_bot: Callable[[], Bot]) -> MCPServer:
 
         def ask() -> NewsAnswer:
             bot = get_bot()
-            if conversation_id is not None and not bot.owns(conversation_id, owner):
+            if conversation_id is not None and not bot.database.belongs_to(conversation_id, owner):
                 raise ToolError(f"no conversation with id {conversation_id!r}; leave conversation_id out to "
                                 "start one")
             conversation = conversation_id or new_conversation_id()

@@ -55,7 +55,7 @@ async def prune_conversations(app: FastAPI, every_s: float = PRUNE_EVERY_S) -> N
     older_than = timedelta(days=app.state.settings.conversation_days)
     while True:
         try:
-            gone = await run_in_threadpool(app_bot(app).prune_conversations, older_than)
+            gone = await run_in_threadpool(app_bot(app).database.prune, older_than)
             if gone:
                 log.info("conversations pruned", extra={"fields": {"deleted": gone}})
         except NewsbotError as exc:
@@ -106,7 +106,7 @@ def create_app(settings: Settings | None = None, bot: Bot | None = None) -> Fast
     app.state.page_html = PAGE.read_text(encoding="utf-8")
     app.state.page_policy = page_policy(app.state.page_html)
     app.state.metrics = metrics = Metrics()
-    shared = (lambda *bucket: app_bot(app).take_token(*bucket)) if settings.rate_limit_shared else None
+    shared = (lambda *bucket: app_bot(app).database.take_token(*bucket)) if settings.rate_limit_shared else None
     limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst, shared=shared)
     app.state.key_check = KeyCheck(key_pairs(settings.api_keys), limiter)
     if bot is not None:

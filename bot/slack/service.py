@@ -60,12 +60,12 @@ class SlackService:
         if problem:  # signed, yet not what Slack sends: Bolt would fail on it (a 500)
             return JSONResponse({"detail": f"not a Slack request: {problem}"}, status_code=400)
         signature = request.headers.get("X-Slack-Signature", "")
-        if not await asyncio.to_thread(self.bot().first_delivery, f"slack-request:{signature}", 600.0):
+        if not await asyncio.to_thread(self.bot().database.first_time, f"slack-request:{signature}", 600.0):
             # The same signed request again inside the 5-minute window: a replay, never a retry
             # (Slack signs each retry anew, with a new timestamp). Acknowledged, not acted on twice.
             return Response(status_code=200, headers={"X-Slack-No-Retry": "1"})
         event_id = _event_id(request, body)
-        if event_id and not await asyncio.to_thread(self.bot().first_delivery, f"slack:{event_id}"):
+        if event_id and not await asyncio.to_thread(self.bot().database.first_time, f"slack:{event_id}"):
             # A retry of an event already being answered (X-Slack-Retry-Num): acknowledge, do nothing.
             return Response(status_code=200, headers={"X-Slack-No-Retry": "1"})
         return await self.handler.handle(request)
@@ -124,10 +124,10 @@ class SlackService:
         up = action["action_id"] == FEEDBACK_UP
         user = body.get("user", {}).get("id")
         answer_id = action.get("value")
-        if not isinstance(answer_id, str) or not await asyncio.to_thread(self.bot().has_answer, answer_id):
+        if not isinstance(answer_id, str) or not await asyncio.to_thread(self.bot().database.has_answer, answer_id):
             log.warning("a Slack feedback click for an answer newsbot never gave was ignored")
             return
-        await asyncio.to_thread(self.bot().add_feedback, answer_id, 1 if up else -1, "slack", user)
+        await asyncio.to_thread(self.bot().database.add_feedback, answer_id, 1 if up else -1, "slack", user)
         self.on_feedback(up)
 
     async def _answer(self, question: str, conversation_id: str) -> tuple[Answer | None, str | None]:

@@ -34,7 +34,7 @@ def post_chat(req: ChatRequest, bot: BotDep, request: Request, owner: Principal)
     question = bot.check_question(req.message)
     if req.conversation_id is None:
         conversation_id = new_conversation_id()
-    elif bot.owns(req.conversation_id, owner):
+    elif bot.database.belongs_to(req.conversation_id, owner):
         conversation_id = req.conversation_id
     else:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no conversation with id {req.conversation_id!r}; "

@@ -14,7 +14,7 @@ router = APIRouter(prefix="/v1/conversations", tags=["conversations"], dependenc
 def get_conversation(conversation_id: str, bot: BotDep, owner: Principal) -> Conversation:
     """A conversation's turns, oldest first: each question, how it was understood, and its answer.
     Only the API key that made a conversation reads it; Slack's and the webhook's are not readable here."""
-    conversation = bot.conversation(conversation_id) if bot.owns(conversation_id, owner) else None
+    conversation = bot.conversation(conversation_id) if bot.database.belongs_to(conversation_id, owner) else None
     if conversation is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no conversation with id {conversation_id!r}")
     return conversation

@@ -38,6 +38,6 @@ async def post_feedback(body: FeedbackIn, request: Request, bot: BotDep, caller:
     if owner is None or ("admin" not in caller.scopes and owner != caller.owner):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no answer with id {body.answer_id!r}")
     comment = body.comment.strip() or None if body.comment else None
-    await run_in_threadpool(bot.add_feedback, body.answer_id, body.value, "api", None, comment)
+    await run_in_threadpool(bot.database.add_feedback, body.answer_id, body.value, "api", None, comment)
     request.app.state.metrics.feedback.labels("api", "up" if body.value > 0 else "down").inc()
     return FeedbackOut(answer_id=body.answer_id, value=body.value)

@@ -30,7 +30,7 @@ WEBHOOK = "webhook"  # the owner of conversations made through the webhook (its 
 
 def _webhooks_own(bot: Bot, conversation_id: str) -> bool:
     """New, or made through the webhook: ids are the caller's, so one could name a Slack thread's."""
-    return not bot.conversation_exists(conversation_id) or bot.owns(conversation_id, WEBHOOK)
+    return not bot.database.exists(conversation_id) or bot.database.belongs_to(conversation_id, WEBHOOK)
 
 
 class WebhookRequest(BaseModel):
@@ -74,7 +74,7 @@ async def post_webhook(request: Request, bot: BotDep, background: BackgroundTask
     try:
         check_fresh(timestamp, request.app.state.clock)
         verify(webhook_signature(secret, timestamp or "", body), signature)
-        if not await run_in_threadpool(bot.first_delivery, f"webhook:{signature}", 900.0):
+        if not await run_in_threadpool(bot.database.first_time, f"webhook:{signature}", 900.0):
             raise SignatureError("replayed request")
     except SignatureError as exc:
         return JSONResponse({"detail": f"webhook signature rejected: {exc}"}, status_code=401)

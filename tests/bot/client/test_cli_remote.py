@@ -28,7 +28,7 @@ def test_cli_works_through_a_running_server(tmp_path: Path, capsys: pytest.Captu
         assert main(["--url", url, "ingest", str(SEED), str(REPO / "samples")]) == 0
         out, _ = capsys.readouterr()
         written = re.search(r"5 added.*\((\d+) chunks written\)", out)
-        assert written and int(written[1]) == bot.chunk_count() > 5  # what the server wrote, reported here
+        assert written and int(written[1]) == bot.store.count() > 5  # what the server wrote, reported here
         monkeypatch.setenv("NEWSBOT_URL", url)  # the same, from the environment
         assert main(["ask", "What is the spending target?", "--json"]) == 0
         answer = json.loads(capsys.readouterr().out)
