@@ -142,6 +142,8 @@ def swap(last: str, fragment: str) -> str | None:
             # "for a single parent" after a question with no "for": the phrase is added, nothing swapped
             return _sentence(last.rstrip("?. ") + " " + fragment + "?")
         fragment = fragment[doc[1].idx:]  # "in Georgia": Georgia swaps, the question keeps its own "in"
+    if not fragment[:1].isupper() and not any(t.pos_ in ("NOUN", "PROPN", "NUM", "PRON") for t in doc):
+        return place_swap(last, fragment)
     slot = same_head(last, fragment) or name_slot(last, fragment)
     if slot is not None:
         return _sentence(last[: slot[0]] + _with_article(fragment, last[slot[0]:slot[1]]) + last[slot[1]:])
@@ -175,6 +177,19 @@ def _possessed(fragment: str, answered: Sequence[Turn]) -> str | None:
         return None
     be = "are" if doc[-1].tag_ in ("NNS", "NNPS") else "is"
     return _sentence(f"What {be} {resolved[0].lower() + resolved[1:] if resolved.startswith('The ') else resolved}")
+
+
+def place_swap(last: str, fragment: str) -> str:
+    """A fragment with no noun ("And worldwide?", "Nationally?") widens or moves where the last
+    question is about: its last phrase naming a place or a time is replaced, else the fragment is
+    added."""
+    doc = parse(last)
+    for token in reversed(doc):
+        if token.dep_ == "prep" and any(c.dep_ == "pobj" and c.ent_type_ in ("GPE", "LOC", "FAC", "DATE")
+                                        for c in token.children):
+            start, end = token.idx, token.right_edge.idx + len(token.right_edge.text)
+            return _sentence(last[:start] + fragment + last[end:])
+    return _sentence(last.rstrip("?. ") + " " + fragment + "?")
 
 
 def same_head(last: str, fragment: str) -> tuple[int, int] | None:

@@ -72,11 +72,14 @@ def mentions(text: str, people: frozenset[str] = frozenset()) -> list[Mention]:
         if ent.label_ not in _NAMED:
             continue
         label = "PERSON" if ent.text.split()[-1] in people else ent.label_
-        if _inside_phrase(ent):
-            continue  # "NATO" in "the NATO summit": the phrase is what is talked about
+        if label == "PERSON" and not _a_person(ent):
+            label = "ORG"
+        if _inside_phrase(ent) and not (label == "PERSON" and ent.root.dep_ == "poss"):
+            continue  # "NATO" in "the NATO summit": the phrase is what is talked about (a person's own, not)
         named_tokens.update(range(ent.start, ent.end))
-        found.append((ent.start, Mention(ent.text, _kind(label), _plural(ent), label, ent.root.dep_,
-                                         ent.start_char, ent.end_char)))
+        text = re.sub(r"['’]s$", "", ent.text)  # "Kwarteng's": the tagger sometimes keeps the possessive
+        found.append((ent.start, Mention(text, _kind(label), _plural(ent), label, ent.root.dep_,
+                                         ent.start_char, ent.start_char + len(text))))
     for chunk in doc.noun_chunks:
         if chunk.root.i in named_tokens or chunk.root.pos_ == "PRON":
             continue
@@ -121,13 +124,20 @@ def new_words(question: str, texts: list[str]) -> list[str]:
 
 
 def surnames(texts: list[str]) -> frozenset[str]:
-    return frozenset(e.text.split()[-1] for t in texts for e in parse(t).ents if e.label_ == "PERSON")
+    return frozenset(e.text.split()[-1] for t in texts for e in parse(t).ents if e.label_ == "PERSON" and _a_person(e))
+
+
+def _a_person(ent: "Span") -> bool:
+    """A name the tagger calls a person that is one: "the Rams" and "the Bears" (a determiner, or a
+    plural name) are a team or a group."""
+    before = ent.doc[ent.start - 1].lower_ if ent.start > 0 else ""
+    return before != "the" and ent.root.tag_ != "NNPS"
 
 
 def _inside_phrase(ent: "Span") -> bool:
     """The entity only modifies the noun of a longer phrase ("the NATO summit", "Apple's shares")."""
     head = ent.root.head
-    return ent.root.dep_ in ("compound", "amod", "nmod") and head.i >= ent.end and head.pos_ == "NOUN"
+    return ent.root.dep_ in ("compound", "amod", "nmod", "poss") and head.i >= ent.end and head.pos_ == "NOUN"
 
 
 def _kind(label: str) -> str:

@@ -81,6 +81,14 @@ ASSANGE = turn("Where is Julian Assange being held?",
      "What about the women's final?", "Who won the women's final?"),
     ([turn("How many grand slam singles titles has Serena Williams won?", "She has won 23 [1].")],
      "And Wimbledon titles?", "How many Wimbledon titles has Serena Williams won?"),
+    # a fragment with no noun moves the question's place, or widens it
+    ([turn("How many homes lost power in Florida?", "2.6 million homes lost power [1].")],
+     "And worldwide?", "How many homes lost power worldwide?"),
+    # "the Rams" is a team, not the person "him" points at; "it" is the subway, not its city
+    ([turn("Who is the new head coach of the Rams?", "The Rams hired Sean Kelly, who was fired by the Bears [1].")],
+     "Which team fired him?", "Which team fired Sean Kelly?"),
+    ([turn("What will happen to New York's subway?", "It will get 200 new trains [1].")],
+     "Can it be expanded?", "Can New York's subway be expanded?"),
     # "its X": X of what "its" points at, and "it" after "the X of Y" is Y
     ([turn("What is the capital of the new state?", "", answerable=False)],
      "What about its population?", "What is the new state's population?"),
