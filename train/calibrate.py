@@ -17,6 +17,7 @@ by week); the shipped calibration is fitted on all held-out weeks.
 
 import argparse
 import dataclasses
+import io
 import json
 import pickle
 import statistics
@@ -24,6 +25,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -406,6 +408,23 @@ def merit(figures: dict[str, float]) -> float:
     return float(answered + declined)
 
 
+# Where the classes of cases saved before the 2026-12-07 layout (bot/answer/, index/store/...) now live.
+_MOVED = {**{f"bot.{m}": f"bot.answer.{m}" for m in ("candidates", "retrieval", "reader", "extractive",
+                                                        "answering", "mentions")},
+          "index.store": "index.store.chunks", "index.records": "index.store.records",
+          "index.chunking": "index.ingest.chunking", "index.articles": "index.ingest.articles"}
+
+
+class _CasesUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        return super().find_class(_MOVED.get(module, module), name)
+
+
+def load_cases(data: bytes) -> Any:
+    """Saved cases, whichever layout saved them."""
+    return _CasesUnpickler(io.BytesIO(data)).load()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", type=Path, default=Path("build/train/reader"))
@@ -436,7 +455,7 @@ def main() -> None:
     cache = args.cases or saved_cases
     vectors = args.vectors or Path(f"build/train/holdout_vectors-{args.embedder}.npz")
     if args.cases:
-        cases = refresh(pickle.loads(cache.read_bytes()))
+        cases = refresh(load_cases(cache.read_bytes()))
         changed = args.reread or (args.similarity and bool(without_similarity(cases)))
         if args.similarity:
             cases = with_similarity(cases)
