@@ -26,6 +26,7 @@ def main() -> None:
     model: Any = reader_module(base_model_dir(Path(tempfile.gettempdir()) / "newsbot-minilm-base"))
     model.load_state_dict(soup)
     model.eval()
+    (args.out / "torch").mkdir(parents=True, exist_ok=True)
     copy_tokenizer(args.models[0], args.out)
     torch.save(soup, args.out / "torch" / "reader.pt")
     export(model, args.out)
