@@ -74,7 +74,7 @@ eval: setup
 bench: setup
 	$(BIN)/python bench/bench_core.py
 
-# Retrains the answer model from ../shared/data (CPU: about 4.5 hours of training and 1.5 hours of calibration
+# Retrains the answer model from ../shared/data (CPU: about 7 hours of training and 1.5 hours of calibration
 # on 2 cores; the runs checkpoint and resume) and puts it in
 # the package; bot/answer_model/MODEL.md records the figures of the shipped one.
 TRAIN_DIR ?= build/train
@@ -83,8 +83,16 @@ train: setup
 	$(BIN)/python -m train.pairs --extra 40000 --out $(TRAIN_DIR)/pairs-40k.jsonl
 	$(BIN)/python -m train.reader --pairs $(TRAIN_DIR)/pairs-40k.jsonl --out $(TRAIN_DIR)/reader-40k --epochs 1
 	$(BIN)/python -m train.pairs --extra -1 --extra-skip 40000 --out $(TRAIN_DIR)/pairs-rest.jsonl
-	$(BIN)/python -m train.reader --pairs $(TRAIN_DIR)/pairs-rest.jsonl --out $(TRAIN_DIR)/reader \
+	$(BIN)/python -m train.reader --pairs $(TRAIN_DIR)/pairs-rest.jsonl --out $(TRAIN_DIR)/reader-80k \
 		--init $(TRAIN_DIR)/reader-40k/torch/reader.pt --epochs 0.4 --threads 1
+	$(BIN)/python -m train.reader --pairs $(TRAIN_DIR)/pairs-rest.jsonl --out $(TRAIN_DIR)/reader-120k \
+		--init $(TRAIN_DIR)/reader-80k/torch/reader.pt --start 0.4 --epochs 0.4 --threads 1
+	$(BIN)/python -m train.mix --pairs $(TRAIN_DIR)/pairs-rest.jsonl --repeat news=3 --keep extra=0.15 \
+		--out $(TRAIN_DIR)/pairs-news.jsonl
+	$(BIN)/python -m train.reader --pairs $(TRAIN_DIR)/pairs-news.jsonl --out $(TRAIN_DIR)/reader-news \
+		--init $(TRAIN_DIR)/reader-80k/torch/reader.pt --epochs 1 --threads 1
+	$(BIN)/python -m train.soup --models $(TRAIN_DIR)/reader-80k $(TRAIN_DIR)/reader-120k $(TRAIN_DIR)/reader-news \
+		--out $(TRAIN_DIR)/reader
 	$(BIN)/python -m train.calibrate --model $(TRAIN_DIR)/reader
 	$(BIN)/python -m train.calibrate --model $(TRAIN_DIR)/reader --embedder minilm
 	cp $(TRAIN_DIR)/reader/reader.int8.onnx $(TRAIN_DIR)/reader/tokenizer.json $(TRAIN_DIR)/reader/calibration.json bot/answer_model/

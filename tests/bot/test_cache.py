@@ -19,7 +19,8 @@ def test_repeated_questions_come_from_the_cache_until_the_store_changes(bot: Bot
                "museum in the north.")
     bot.ingest([article(1, text=changed)])
     after = bot.ask(question)
-    assert bot._answers.hits == 2 and after.text != first.text and after.citations[0].quote in changed
+    assert bot._answers.hits == 2 and after.text != first.text
+    assert all(part in changed for part in after.citations[0].quote.split(" … "))  # quoted from the new text
 
 
 def test_no_cache_when_turned_off(tmp_path: object) -> None:
