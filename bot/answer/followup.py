@@ -37,6 +37,9 @@ def is_follow_up(question: str) -> bool:
         return True
     if any(t.lower_ in ("this", "that", "these", "those") and t.pos_ == "PRON" for t in doc):
         return True
+    if re.search(r"\b(?:that|those)\s+(?!is\b|was\b|are\b|were\b|will\b|has\b|have\b|had\b)[a-z]+\s*\??\s*$",
+                 question, re.I):
+        return True  # "Who owns that company?": a pointer to what the conversation named
     return not any(t.pos_ in ("VERB", "AUX") for t in doc)
 
 
@@ -58,7 +61,7 @@ class ResolveFollowUp:
                 return wh_fragment(text.rstrip("?. "), last) or _sentence(text)
             owned = _possessed(text.rstrip("?. "), answered)
             return owned or swap(last.standalone, text.rstrip("?. ")) or _sentence(text)
-        return resolve_pronoun(text, referents(answered)) or _sentence(text)
+        return resolve_pronoun(text, referents(answered)) or pointed(text, last) or _sentence(text)
 
 
 def referents(turns: Sequence[Turn]) -> list[Mention]:
@@ -105,6 +108,26 @@ def _pick_thing(pronoun: str, found: Sequence[Mention]) -> Mention | None:
             next((m for m in found if m.kind != "person"), None)
     return next((m for m in found if m.kind != "person" and not m.plural), None) or \
         next((m for m in found if m.kind != "person"), None)
+
+
+def pointed(text: str, last: Turn) -> str | None:
+    """"that asteroid" after "Which asteroid did the probe hit?" is the one the answer named: the
+    pointer and its noun replaced by the answer's first name the question did not hold."""
+    asked = re.search(r"\b(?:which|what)\s+(\w+)", last.standalone, re.I)
+    if not asked or not last.answer.answerable:
+        return None
+    noun = parse(asked.group(1))[0].lemma_.lower()
+    doc = parse(text)
+    for token in doc[:-1]:
+        following = doc[token.i + 1]  # the tagger misreads "that asteroid" often: the words decide
+        if token.lower_ in ("that", "those") and following.lower_ in (noun, asked.group(1).lower()):
+            named = [m for m in mentions(clean(last.answer.text)) if (m.label or _proper(m.text))
+                     and m.text.lower() not in last.standalone.lower()]
+            if not named:
+                return None
+            end = following.idx + len(following.text)
+            return _sentence(text[: token.idx] + named[0].text + text[end:])
+    return None
 
 
 def resolve_pronoun(text: str, found: Sequence[Mention]) -> str | None:

@@ -19,7 +19,8 @@ def turn(question: str, answer: str = "...", answerable: bool = True) -> Turn:
 @pytest.mark.parametrize(("question", "expected"), [
     ("And when does it start?", True), ("What is its budget?", True), ("Who proposed them?", True),
     ("What about Ukraine?", True), ("Date?", True), ("Why?", True), ("And heating oil?", True),
-    ("How old is he?", True),
+    ("How old is he?", True), ("Who owns that company?", True),
+    ("Did the minister say that taxes will rise?", False),
     ("Who won the World Cup?", False), ("What is the spending target of NATO?", False),
     ("What did the council decide this year?", False),  # "this" as a determiner leans on nothing
 ])
@@ -105,8 +106,11 @@ ASSANGE = turn("Where is Julian Assange being held?",
      "How many visitors a day?", "How many visitors a day for Union Square?"),
     ([turn("Which states reported new cases?", "Texas and Ohio reported new cases [1].")],
      "How many?", "How many states reported new cases?"),
+    # "that asteroid" after "Which asteroid…?" is the one the answer named
     ([turn("Which asteroid did the probe hit?", "The probe hit Dimorphos [1].")], "How big is that asteroid?",
-     "How big is that asteroid?"),
+     "How big is Dimorphos?"),
+    ([turn("Which company bought the studio?", "Northwind Media bought the studio in May [1].")],
+     "Who owns that company?", "Who owns Northwind Media?"),
     # an earlier answered turn is what a follow-up of a declined one leans on
     ([ASSANGE, turn("Who won the World Cup?", "", answerable=False)], "How old is he?", "How old is Julian Assange?"),
 ])
