@@ -14,7 +14,8 @@ the articles the conversation has cited."""
 import re
 from collections.abc import Sequence
 
-from bot.answer.mentions import Mention, clean, kind_at, mentions, names, parse, surnames
+from bot.answer.ellipsis import lower_the, sentence, swap
+from bot.answer.mentions import Mention, clean, mentions, parse, surnames
 from bot.models import Turn
 
 _LEANING = re.compile(r"^\s*(and|also|but|so|then|ok|okay|well)\b[\s,]*", re.I)
@@ -58,10 +59,10 @@ class ResolveFollowUp:
         text = text.strip() or question
         if about or not any(t.pos_ in ("VERB", "AUX") for t in parse(text)):
             if any(w.lower() in _WH for w in re.findall(r"\w+", text)):
-                return wh_fragment(text.rstrip("?. "), last) or _sentence(text)
+                return wh_fragment(text.rstrip("?. "), last) or sentence(text)
             owned = _possessed(text.rstrip("?. "), answered)
-            return owned or swap(last.standalone, text.rstrip("?. ")) or _sentence(text)
-        return resolve_pronoun(text, referents(answered)) or pointed(text, last) or _sentence(text)
+            return owned or swap(last.standalone, text.rstrip("?. ")) or sentence(text)
+        return resolve_pronoun(text, referents(answered)) or pointed(text, last) or sentence(text)
 
 
 def referents(turns: Sequence[Turn]) -> list[Mention]:
@@ -126,7 +127,7 @@ def pointed(text: str, last: Turn) -> str | None:
             if not named:
                 return None
             end = following.idx + len(following.text)
-            return _sentence(text[: token.idx] + named[0].text + text[end:])
+            return sentence(text[: token.idx] + named[0].text + text[end:])
     return None
 
 
@@ -151,42 +152,8 @@ def resolve_pronoun(text: str, found: Sequence[Mention]) -> str | None:
         if possessive:
             name += "'" if name.endswith("s") and target.plural else "'s"
         out = text[: token.idx] + name + text[token.idx + len(token.text):]
-        return _sentence(out)
+        return sentence(out)
     return None
-
-
-def swap(last: str, fragment: str) -> str | None:
-    """The last question with the element of the fragment's kind replaced by the fragment."""
-    if not fragment:
-        return None
-    doc = parse(fragment)
-    if len(doc) > 1 and doc[0].pos_ in ("ADP", "SCONJ"):
-        if not re.search(rf"\b{re.escape(doc[0].text)}\b", last, re.IGNORECASE):
-            # "for a single parent" after a question with no "for": the phrase is added, nothing swapped
-            return _sentence(last.rstrip("?. ") + " " + fragment + "?")
-        fragment = fragment[doc[1].idx:]  # "in Georgia": Georgia swaps, the question keeps its own "in"
-    if not fragment[:1].isupper() and not any(t.pos_ in ("NOUN", "PROPN", "NUM", "PRON") for t in doc):
-        return place_swap(last, fragment)
-    slot = same_head(last, fragment) or name_slot(last, fragment)
-    if slot is not None:
-        return _sentence(last[: slot[0]] + _with_article(fragment, last[slot[0]:slot[1]]) + last[slot[1]:])
-    own = mentions(fragment)
-    label = own[0].label if len(own) == 1 and own[0].text.endswith(fragment.split()[-1]) else ""
-    found = mentions(last)
-    target: Mention | None = None
-    if label:
-        same = [m for m in found if m.label == label] or [m for m in found if m.kind == own[0].kind and m.label]
-        target = same[-1] if same else None
-    else:  # a bare name the tagger cannot place ("Porto") stands for a name; a common noun for a phrase
-        named = [m for m in found if m.label and m.kind != "person"] if fragment[:1].isupper() else []
-        common = named or [m for m in found if not m.label]
-        target = common[-1] if common else None
-    if target is None:
-        topic = next((m.text for m in found if m.kind != "person" and fragment.lower() not in m.text.lower()), None)
-        return _sentence(f"What about {fragment} and {_lower_the(topic)}?") if topic else None
-    start, end = target.modifiers or (target.start, target.end)
-    replacement = fragment if target.modifiers or label else _with_article(fragment, last[target.start:target.end])
-    return _sentence(last[:start] + replacement + last[end:])
 
 
 def _possessed(fragment: str, answered: Sequence[Turn]) -> str | None:
@@ -199,51 +166,7 @@ def _possessed(fragment: str, answered: Sequence[Turn]) -> str | None:
     if resolved is None:
         return None
     be = "are" if doc[-1].tag_ in ("NNS", "NNPS") else "is"
-    return _sentence(f"What {be} {resolved[0].lower() + resolved[1:] if resolved.startswith('The ') else resolved}")
-
-
-def place_swap(last: str, fragment: str) -> str:
-    """A fragment with no noun ("And worldwide?", "Nationally?") widens or moves where the last
-    question is about: its last phrase naming a place or a time is replaced, else the fragment is
-    added."""
-    doc = parse(last)
-    for token in reversed(doc):
-        if token.dep_ == "prep" and any(c.dep_ == "pobj" and c.ent_type_ in ("GPE", "LOC", "FAC", "DATE")
-                                        for c in token.children):
-            start, end = token.idx, token.right_edge.idx + len(token.right_edge.text)
-            return _sentence(last[:start] + fragment + last[end:])
-    return _sentence(last.rstrip("?. ") + " " + fragment + "?")
-
-
-def same_head(last: str, fragment: str) -> tuple[int, int] | None:
-    """Where the last question has a phrase with the fragment's head noun ("the men's final" for
-    "the women's final"): that phrase, from its first word to its head."""
-    doc = parse(fragment)
-    head = next((t for t in reversed(doc) if t.is_alpha), None)  # the tagger calls "final" an adjective
-    if head is None or len(doc) < 2 or head.pos_ in ("PROPN", "VERB", "AUX", "PRON") or head.i == 0:
-        return None
-    for token in parse(last):
-        if token.dep_ not in ("compound", "amod") and token.lemma_.lower() == head.lemma_.lower() and \
-                token.i > token.left_edge.i:
-            doc_last = token.doc
-            first = token.left_edge.i
-            while first < token.i and (doc_last[first].lower_ in _WH | {"many", "much"}):
-                first += 1  # "How many grand slam titles": the question word stays
-            return doc_last[first].idx, token.idx + len(token.text)
-    return None
-
-
-def name_slot(last: str, fragment: str) -> tuple[int, int] | None:
-    """The name in the last question the fragment's name takes the place of. A name alone is read
-    unreliably ("Trump" alone is tagged an organisation), so each name of the last question is
-    replaced by the fragment and the result read again: the slot is the one where the fragment is a
-    name of the kind the replaced one was ("How old is Joe Biden?" + "And Trump?": a person)."""
-    if not fragment[:1].isupper():
-        return None
-    for start, end, kind in reversed(names(last)):
-        if kind_at(last[:start] + fragment + last[end:], start) == kind:
-            return start, end
-    return None
+    return sentence(f"What {be} {resolved[0].lower() + resolved[1:] if resolved.startswith('The ') else resolved}")
 
 
 # The verb's dependents kept when a new question word asks about its circumstances.
@@ -258,12 +181,12 @@ def wh_fragment(fragment: str, last: Turn) -> str | None:
     bare = re.fullmatch(r"\W*how\s+(many|much)\W*", fragment, re.I)
     asked = re.match(r"\s*(which|what)\s+(?=\w)", last.standalone, re.I)
     if bare and asked:  # "How many?" after "Which states reported cases?": how many states did
-        return _sentence(f"How {bare.group(1).lower()} " + last.standalone[asked.end():])
+        return sentence(f"How {bare.group(1).lower()} " + last.standalone[asked.end():])
     if (bare or _NOMINAL_WH.search(fragment)) and not re.match(r"^\W*(by|with|for|in|at|to|from|since|until)\b",
                                                        fragment, re.I):
         said = [m for m in mentions(clean(last.answer.text)) if (m.label or _proper(m.text)) and m.kind != "person"]
         topic = next((m for m in [*said, *mentions(last.standalone)] if not m.asked and m.kind != "person"), None)
-        return _sentence(f"{fragment} for {_lower_the(topic.text)}?") if topic else None
+        return sentence(f"{fragment} for {lower_the(topic.text)}?") if topic else None
     lead = fragment[0].upper() + fragment[1:]
     return fact_question(last, lead, _CORE_DEPS)
 
@@ -310,16 +233,7 @@ def fact_question(turn: Turn, lead: str, keep: set[str]) -> str | None:
     else:
         do = {"VBD": "did", "VBZ": "does"}.get(root.tag_, "do")
         words = [lead, do, subj, root.lemma_, tail]
-    return _sentence(" ".join(w for w in words if w).rstrip(" .") + "?")
-
-
-def _with_article(fragment: str, replaced: str) -> str:
-    """ "heating oil" for "the diesel" keeps the article only where the fragment has none."""
-    first = replaced.split()[0].lower() if replaced.split() else ""
-    if first in ("the", "a", "an") and fragment.split()[0].lower() not in ("the", "a", "an") and \
-            not fragment[:1].isupper():
-        return f"{replaced.split()[0]} {fragment}"
-    return fragment
+    return sentence(" ".join(w for w in words if w).rstrip(" .") + "?")
 
 
 def _proper(text: str) -> bool:
@@ -328,13 +242,3 @@ def _proper(text: str) -> bool:
     return bool(words) and all(w[:1].isupper() for w in words)
 
 
-def _lower_the(text: str) -> str:
-    return "the " + text[4:] if text.startswith("The ") else text
-
-
-def _sentence(text: str) -> str:
-    text = re.sub(r"\s+", " ", text).strip()
-    if not text:
-        return text
-    text = text[0].upper() + text[1:]
-    return text if text[-1] in "?.!" else text + "?"
