@@ -80,25 +80,29 @@ def mentions(text: str, people: frozenset[str] = frozenset()) -> list[Mention]:
         text = re.sub(r"['’]s$", "", ent.text)  # "Kwarteng's": the tagger sometimes keeps the possessive
         found.append((ent.start, Mention(text, _kind(label), _plural(ent), label, ent.root.dep_,
                                          ent.start_char, ent.start_char + len(text))))
+    misread = _misread_verb(doc)
     for chunk in doc.noun_chunks:
-        if chunk.root.i in named_tokens or chunk.root.pos_ == "PRON":
+        root, end = chunk.root, chunk.end
+        if root.i == misread and chunk.start < misread:
+            root, end = doc[misread - 1], misread  # "a baseball card fetch": "fetch" is the verb
+        if root.i in named_tokens or root.pos_ == "PRON":
             continue
-        words = [t for t in chunk if t.lower_ not in _WH]
+        words = [t for t in doc[chunk.start : end] if t.lower_ not in _WH and t.lemma_ != "do"]
         if not words or all(t.pos_ in ("DET", "NUM", "ADV") for t in words):
             continue
         start = words[0].i
-        text_of = doc[start : chunk.end].text
-        if len(words) < len(chunk) and words[0].pos_ != "DET" and chunk.root.pos_ != "PROPN":
+        text_of = doc[start:end].text
+        if len(words) < end - chunk.start and words[0].pos_ != "DET" and root.pos_ != "PROPN":
             text_of = "the " + text_of  # "How many bicycles" -> "the bicycles"
-        label = next((e.label_ for e in doc.ents if e.start <= chunk.root.i < e.end and e.label_ in _NAMED), "")
+        label = next((e.label_ for e in doc.ents if e.start <= root.i < e.end and e.label_ in _NAMED), "")
         kind = _kind(label) if label else "thing"
-        before = [t for t in words if t.i < chunk.root.i and t.pos_ != "DET"]
+        before = [t for t in words if t.i < root.i and t.pos_ != "DET"]
         modifiers = (before[0].idx, before[-1].idx + len(before[-1])) if before and \
-            chunk.root.lemma_.lower() in GENERIC_HEADS else None
-        found.append((start, Mention(text_of, kind, chunk.root.tag_ in ("NNS", "NNPS"), label, chunk.root.dep_,
-                                     doc[start].idx, chunk.end_char, modifiers, len(words) < len(chunk),
-                                     chunk.root.lemma_.lower(),
-                                     any(c.lower_ == "of" for c in chunk.root.children))))
+            root.lemma_.lower() in GENERIC_HEADS else None
+        found.append((start, Mention(text_of, kind, root.tag_ in ("NNS", "NNPS"), label, root.dep_,
+                                     doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text), modifiers,
+                                     len(words) < end - chunk.start, root.lemma_.lower(),
+                                     any(c.lower_ == "of" for c in root.children))))
     return [m for _, m in sorted(found, key=lambda f: f[0])]
 
 
@@ -121,6 +125,17 @@ def new_words(question: str, texts: list[str]) -> list[str]:
     return [t.text for t in parse(question)
             if t.pos_ in ("PROPN", "NOUN") and t.lower_ not in _WH
             and t.lower_ not in said and t.lemma_.casefold() not in said]
+
+
+def _misread_verb(doc: "Doc") -> int | None:
+    """A question's last word the tagger took for a noun though it is the verb: "What price did a
+    baseball card fetch?", "How many votes did the mayor win?" ("did" and no other verb)."""
+    words = [t for t in doc if not t.is_punct]
+    if len(words) < 4 or words[0].lower_ not in _WH or words[-1].pos_ != "NOUN":
+        return None
+    if any(t.lemma_ == "do" for t in words[1:-1]) and not any(t.pos_ == "VERB" and t.lemma_ != "do" for t in words):
+        return words[-1].i
+    return None
 
 
 def surnames(texts: list[str]) -> frozenset[str]:

@@ -106,6 +106,9 @@ ASSANGE = turn("Where is Julian Assange being held?",
      "How many visitors a day?", "How many visitors a day for Union Square?"),
     ([turn("Which states reported new cases?", "Texas and Ohio reported new cases [1].")],
      "How many?", "How many states reported new cases?"),
+    # a last word the tagger takes for a noun is the verb: "fetch" is no part of the violin
+    ([turn("What price did the old Stradivarius violin fetch?", "The violin sold for $15 million [1].")],
+     "Who was selling it?", "Who was selling the old Stradivarius violin?"),
     # "that asteroid" after "Which asteroid…?" is the one the answer named
     ([turn("Which asteroid did the probe hit?", "The probe hit Dimorphos [1].")], "How big is that asteroid?",
      "How big is Dimorphos?"),
